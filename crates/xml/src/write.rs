@@ -1,0 +1,209 @@
+//! The serializer: escaping (XML 1.0 §2.4, §3.3.3) and minimal namespace declarations.
+//!
+//! Elements are always written unprefixed, with a default-namespace declaration only where
+//! the namespace differs from the parent's. Namespaced attributes get generated prefixes
+//! (`ns0`, `ns1`, ...) declared on the element that carries them; `xml:` is never declared.
+//! The tree is walked with an explicit stack, so depth costs heap, not call stack.
+//!
+//! The serializer trusts the tree: names are written as they are and strings are not checked
+//! for characters outside XML's `Char` (trees from the parser always satisfy both).
+//! Attributes that cannot be expressed are skipped: an unprefixed attribute named `xmlns` and
+//! attributes in the `http://www.w3.org/2000/xmlns/` namespace.
+
+use crate::{Attr, Element, Node, STREAMS_NS, StreamHeader, XML_NS, XMLNS_NS};
+
+/// Bytes that need escaping in text content. `>` is always escaped, which also rules out
+/// `]]>`; CR is escaped so that line-end normalisation (XML 1.0 §2.11) does not eat it.
+static TEXT_SPECIAL: [bool; 256] = table(b"&<>\r");
+/// Bytes that need escaping in single-quoted attribute values; TAB, LF and CR are escaped
+/// because attribute-value normalisation (XML 1.0 §3.3.3) would turn them into spaces.
+static ATTR_SPECIAL: [bool; 256] = table(b"&<'\t\n\r");
+
+// Evaluated at compile time, where an out-of-bounds index is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+const fn table(special: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+fn escape(out: &mut Vec<u8>, s: &str, special: &[bool; 256]) {
+    let b = s.as_bytes();
+    let mut lit = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if !special.get(usize::from(c)).copied().unwrap_or(false) {
+            continue;
+        }
+        out.extend_from_slice(b.get(lit..i).unwrap_or_default());
+        out.extend_from_slice(match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\'' => b"&apos;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            _ => b"&#xD;",
+        });
+        lit = i + 1;
+    }
+    out.extend_from_slice(b.get(lit..).unwrap_or_default());
+}
+
+fn write_attr(out: &mut Vec<u8>, prefix: Option<&str>, name: &str, value: &str) {
+    out.push(b' ');
+    if let Some(p) = prefix {
+        out.extend_from_slice(p.as_bytes());
+        out.push(b':');
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"='");
+    escape(out, value, &ATTR_SPECIAL);
+    out.push(b'\'');
+}
+
+fn skipped(a: &Attr) -> bool {
+    match a.ns.as_deref() {
+        None | Some("") => &*a.name == "xmlns",
+        Some(ns) => ns == XMLNS_NS,
+    }
+}
+
+/// Writes attributes, declaring generated prefixes for namespaced ones. `known` maps
+/// namespaces to prefixes that are already declared on this tag.
+fn write_attrs(out: &mut Vec<u8>, attrs: &[Attr], known: &[(&str, &str)]) {
+    // Generated prefixes for this tag: index in `ns_list` gives `ns<index>`.
+    let mut ns_list: Vec<&str> = Vec::new();
+    for a in attrs {
+        if let Some(ns) = a.ns.as_deref()
+            && !ns.is_empty()
+            && ns != XML_NS
+            && ns != XMLNS_NS
+            && !known.iter().any(|(_, u)| *u == ns)
+            && !ns_list.contains(&ns)
+        {
+            ns_list.push(ns);
+        }
+    }
+    let mut pname = String::new();
+    for (i, ns) in ns_list.iter().enumerate() {
+        pname.clear();
+        pname.push_str("ns");
+        pname.push_str(&i.to_string());
+        write_attr(out, Some("xmlns"), &pname, ns);
+    }
+    for a in attrs {
+        if skipped(a) {
+            continue;
+        }
+        match a.ns.as_deref() {
+            None | Some("") => write_attr(out, None, &a.name, &a.value),
+            Some(XML_NS) => write_attr(out, Some("xml"), &a.name, &a.value),
+            Some(ns) => {
+                if let Some((p, _)) = known.iter().find(|(_, u)| *u == ns) {
+                    write_attr(out, Some(p), &a.name, &a.value);
+                } else {
+                    let i = ns_list.iter().position(|n| *n == ns).unwrap_or(0);
+                    pname.clear();
+                    pname.push_str("ns");
+                    pname.push_str(&i.to_string());
+                    write_attr(out, Some(&pname), &a.name, &a.value);
+                }
+            }
+        }
+    }
+}
+
+fn open_tag(out: &mut Vec<u8>, e: &Element, parent_default_ns: &str) {
+    out.push(b'<');
+    out.extend_from_slice(e.name().as_bytes());
+    if e.ns() != parent_default_ns {
+        write_attr(out, None, "xmlns", e.ns());
+    }
+    write_attrs(out, e.attrs(), &[]);
+}
+
+impl Element {
+    /// Appends this element's XML to `out`. `parent_default_ns` is the default namespace in
+    /// scope where it is written (e.g. `jabber:client` inside a client stream): the element
+    /// declares `xmlns` only if its namespace differs.
+    pub fn write_to(&self, out: &mut Vec<u8>, parent_default_ns: &str) {
+        // Explicit stack of (element, index of the next child to write).
+        let mut stack: Vec<(&Element, usize)> = Vec::new();
+        open_tag(out, self, parent_default_ns);
+        if self.nodes().is_empty() {
+            out.extend_from_slice(b"/>");
+            return;
+        }
+        out.push(b'>');
+        stack.push((self, 0));
+        while let Some((el, idx)) = stack.last_mut() {
+            let el: &Element = el;
+            let Some(node) = el.nodes().get(*idx) else {
+                out.extend_from_slice(b"</");
+                out.extend_from_slice(el.name().as_bytes());
+                out.push(b'>');
+                stack.pop();
+                continue;
+            };
+            *idx += 1;
+            match node {
+                Node::Text(t) => escape(out, t, &TEXT_SPECIAL),
+                Node::Element(child) => {
+                    open_tag(out, child, el.ns());
+                    if child.nodes().is_empty() {
+                        out.extend_from_slice(b"/>");
+                    } else {
+                        out.push(b'>');
+                        stack.push((child, 0));
+                    }
+                }
+            }
+        }
+    }
+
+    /// This element as a standalone XML string (declaring its own default namespace).
+    pub fn to_xml(&self) -> String {
+        let mut out = Vec::new();
+        self.write_to(&mut out, "");
+        // Every piece written is either ASCII or a whole `str`.
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl StreamHeader {
+    /// Appends the stream's opening tag (never self-closed), e.g.
+    /// `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'
+    /// to='example.com' version='1.0'>`. The root always uses the `stream` prefix so that
+    /// [`write_stream_end`] matches it; other declared prefixes are written as given.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"<stream:");
+        out.extend_from_slice(self.name.as_bytes());
+        if let Some(d) = &self.default_ns {
+            write_attr(out, None, "xmlns", d);
+        }
+        let ns: &str = if self.ns.is_empty() { STREAMS_NS } else { &self.ns };
+        write_attr(out, Some("xmlns"), "stream", ns);
+        let mut known: Vec<(&str, &str)> = vec![("stream", ns)];
+        for (p, u) in &self.prefixes {
+            if &**p == "stream" || &**p == "xml" || &**p == "xmlns" || u.is_empty() {
+                continue;
+            }
+            if known.iter().any(|(k, _)| *k == &**p) {
+                continue;
+            }
+            write_attr(out, Some("xmlns"), p, u);
+            known.push((p, u));
+        }
+        write_attrs(out, &self.attrs, &known);
+        out.push(b'>');
+    }
+}
+
+/// Appends the stream's closing tag, `</stream:stream>`.
+pub fn write_stream_end(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"</stream:stream>");
+}

@@ -1,0 +1,15 @@
+//! Integration tests for waxwing-xml.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+mod corpus;
+mod differential;
+
+mod limits;
+mod roundtrip;
+mod split;
