@@ -12,7 +12,8 @@
 use std::borrow::Cow;
 
 use precis_core::profile::Profile as _;
-use precis_profiles::{OpaqueString, UsernameCaseMapped};
+use precis_profiles::OpaqueString;
+use waxwing_jid::Profile;
 
 /// Longest prepared username or password accepted, in bytes (RFC 7622 §3.3.1 caps a localpart
 /// at 1023 octets; the same bound keeps password hashing input bounded).
@@ -51,6 +52,8 @@ pub enum UsernamePrep {
     /// RFC 7622 §3.3 localpart rules (default): UsernameCaseMapped and no `"&'/:<>@`.
     #[default]
     Localpart,
+    /// RFC 6122 nodeprep, for deployments that keep the legacy JID profile.
+    Nodeprep,
     /// RFC 4013 SASLprep as in RFC 5802 §5.1.
     SaslPrep,
 }
@@ -62,15 +65,13 @@ impl UsernamePrep {
             return None;
         }
         let prepared: Cow<'_, str> = match self {
+            // One implementation of the localpart rules for JIDs and SASL usernames, so that
+            // the name a user authenticates with is exactly the account's localpart.
             Self::Localpart => {
-                let p = UsernameCaseMapped::new().enforce(username).ok()?;
-                // RFC 7622 §3.3.1: characters the localpart may never contain.
-                if p.chars()
-                    .any(|c| matches!(c, '"' | '&' | '\'' | '/' | ':' | '<' | '>' | '@'))
-                {
-                    return None;
-                }
-                p
+                Cow::Owned(waxwing_jid::prepare_localpart(username, Profile::Precis).ok()?)
+            }
+            Self::Nodeprep => {
+                Cow::Owned(waxwing_jid::prepare_localpart(username, Profile::Stringprep).ok()?)
             }
             Self::SaslPrep => stringprep::saslprep(username).ok()?,
         };

@@ -7,6 +7,8 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::cast_precision_loss,
+    clippy::format_push_string,
+    clippy::single_match_else,
     missing_docs
 )]
 
@@ -132,8 +134,7 @@ fn run_rxml(data: &[u8]) -> usize {
                     }
                     rxml::Event::XmlDeclaration(..) => {}
                 },
-                Ok(None) => break,
-                Err(EndOrError::NeedMoreData) => break,
+                Ok(None) | Err(EndOrError::NeedMoreData) => break,
                 Err(EndOrError::Error(e)) => panic!("rxml: {e}"),
             }
         }
@@ -176,8 +177,15 @@ fn main() {
     let data = corpus();
     // For profiling one side alone: XML_BENCH_ONLY=waxwing (or rxml).
     if let Ok(only) = std::env::var("XML_BENCH_ONLY") {
-        let f = if only == "rxml" { run_rxml } else { run_waxwing };
-        if let Some(n) = std::env::var("XML_BENCH_ITERS").ok().and_then(|n| n.parse::<usize>().ok()) {
+        let f = if only == "rxml" {
+            run_rxml
+        } else {
+            run_waxwing
+        };
+        if let Some(n) = std::env::var("XML_BENCH_ITERS")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        {
             for _ in 0..n {
                 black_box(f(&data));
             }
@@ -187,7 +195,11 @@ fn main() {
         println!("{only}: {:.0} MiB/s", measure(&data, f));
         return;
     }
-    assert_eq!(run_waxwing(&data), run_rxml(&data), "both parsers see the same trees");
+    assert_eq!(
+        run_waxwing(&data),
+        run_rxml(&data),
+        "both parsers see the same trees"
+    );
     let (ours, theirs) = measure_both(&data);
     println!(
         "xml-throughput: waxwing {ours:.0} MiB/s, rxml {theirs:.0} MiB/s, ratio {:.1}",

@@ -6,11 +6,11 @@
 //! unescaping are [`ByteString::slice_ref`] slices of the item's one buffer.
 
 use bytestring::ByteString;
-use memchr::{memchr, memchr2, memchr3};
+use memchr::{memchr, memchr3};
 
 use crate::chars::{
-    CtrlScan, ascii_name_char, find_byte, ascii_name_start, is_space, is_xml_char, name_char,
-    name_start_char,
+    ascii_name_char, ascii_name_start, bytes_eq, is_space, is_xml_char, name_char, name_start_char,
+    scan_attr_value, scan_text, text_special,
 };
 use crate::error::{Construct, Limit};
 use crate::{Attr, Element, Limits, Node, XML_NS, XMLNS_NS, XmlError};
@@ -22,42 +22,52 @@ pub(crate) struct NsContext {
     pub prefixes: Vec<(ByteString, ByteString)>,
 }
 
-/// An attribute as written, before namespace resolution.
+/// An attribute as written, before namespace resolution: offsets into the source.
 pub(crate) struct RawAttr {
-    prefix: Option<(usize, usize)>,
-    local: (usize, usize),
-    value: ByteString,
-    offset: usize,
+    /// Start of the qualified name (also the offset reported in errors).
+    start: usize,
+    /// The colon of a prefixed name.
+    colon: Option<usize>,
+    /// End of the qualified name.
+    end: usize,
+    /// The value as written, between the quotes.
+    value: (usize, usize),
+    /// The decoded value, when it contained references or white space to normalise.
+    decoded: Option<ByteString>,
 }
 
-struct Frame {
-    ns: ByteString,
-    name: ByteString,
-    qname: (usize, usize),
-    attrs: Vec<Attr>,
-    children: Vec<Node>,
-    mark: usize,
-    prev_default: Option<ByteString>,
+impl RawAttr {
+    #[inline]
+    fn local_start(&self) -> usize {
+        self.colon.map_or(self.start, |c| c + 1)
+    }
+}
+
+/// An open element: its start tag with namespaces resolved. Its children so far are
+/// `Scratch::nodes[child_start..]`, so that each element's child list is allocated once, at its
+/// exact size, when it closes.
+pub(crate) struct Frame {
+    pub ns: ByteString,
+    pub name: ByteString,
+    pub qname: (usize, usize),
+    pub attrs: Vec<Attr>,
+    child_start: usize,
+    pub mark: usize,
+    /// The default namespace this tag replaced, if it declared one.
+    pub prev_default: Option<ByteString>,
 }
 
 /// Reusable allocations, kept by the parser between items.
 #[derive(Default)]
 pub(crate) struct Scratch {
     raw: Vec<RawAttr>,
+    /// The fast path's qualified-name spans and prefixed attributes.
+    spans: Vec<(usize, usize)>,
+    deferred: Vec<(usize, usize, usize)>,
     bindings: Vec<(ByteString, ByteString)>,
     stack: Vec<Frame>,
-}
-
-/// A parsed start tag with its namespaces resolved.
-pub(crate) struct StartTag {
-    pub ns: ByteString,
-    pub name: ByteString,
-    pub qname: (usize, usize),
-    pub attrs: Vec<Attr>,
-    pub empty: bool,
-    pub mark: usize,
-    /// The default namespace this tag replaced, if it declared one.
-    pub prev_default: Option<ByteString>,
+    /// Children of all open elements, innermost last.
+    nodes: Vec<Node>,
 }
 
 /// Character data collected between two tags (runs, references and CDATA sections merge).
@@ -75,24 +85,7 @@ pub(crate) struct Builder<'a> {
     limits: &'a Limits,
     ctx: &'a NsContext,
     default_ns: ByteString,
-    ctrl: CtrlScan,
     scratch: Scratch,
-}
-
-/// Bytes that make an attribute value need decoding: references, the forbidden `<`, and
-/// white space that normalisation turns into spaces (XML 1.0 §3.3.3).
-static ATTR_SPECIAL: [bool; 256] = attr_special();
-
-// Evaluated at compile time, where an out-of-bounds index is a build error, not a panic.
-#[allow(clippy::indexing_slicing)]
-const fn attr_special() -> [bool; 256] {
-    let mut t = [false; 256];
-    t[b'&' as usize] = true;
-    t[b'<' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'\r' as usize] = true;
-    t
 }
 
 fn nwf(offset: usize, reason: &'static str) -> XmlError {
@@ -107,8 +100,7 @@ impl<'a> Builder<'a> {
     /// A name: a static string if it is a common one, else a shared slice.
     #[inline]
     fn name_sub(&self, a: usize, b: usize) -> ByteString {
-        let t = self.str(a, b);
-        crate::intern::intern(t).unwrap_or_else(|| self.sub(a, b))
+        crate::intern::intern_bytes(self.bytes(a, b)).unwrap_or_else(|| self.sub(a, b))
     }
 
     /// Checks the characters of `src` and prepares to build from it. Offsets in errors count
@@ -119,10 +111,21 @@ impl<'a> Builder<'a> {
         ctx: &'a NsContext,
         scratch: Scratch,
     ) -> Result<Self, XmlError> {
-        let s: &str = src;
-        let ctrl = crate::chars::check_chars(s)
+        crate::chars::check_chars(src)
             .map_err(|(offset, code)| XmlError::InvalidChar { offset, code })?;
-        Ok(Self {
+        Ok(Self::new_unchecked(src, limits, ctx, scratch))
+    }
+
+    /// Prepares to build from `src` without checking its characters: the caller checks the
+    /// part that was built from (see [`Builder::pos`]) before using the result.
+    pub(crate) fn new_unchecked(
+        src: &'a ByteString,
+        limits: &'a Limits,
+        ctx: &'a NsContext,
+        scratch: Scratch,
+    ) -> Self {
+        let s: &str = src;
+        Self {
             src,
             s,
             b: s.as_bytes(),
@@ -130,9 +133,13 @@ impl<'a> Builder<'a> {
             limits,
             ctx,
             default_ns: ctx.default_ns.clone(),
-            ctrl,
             scratch,
-        })
+        }
+    }
+
+    /// How far building has read.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
     }
 
     /// Gives the reusable allocations back.
@@ -140,6 +147,7 @@ impl<'a> Builder<'a> {
         self.scratch.raw.clear();
         self.scratch.bindings.clear();
         self.scratch.stack.clear();
+        self.scratch.nodes.clear();
         self.scratch
     }
 
@@ -176,7 +184,41 @@ impl<'a> Builder<'a> {
     }
 
     /// Scans a `QName` (XML Namespaces §4) at the cursor: `(start, colon, end)`.
+    #[inline]
     fn qname(&mut self) -> Result<(usize, Option<usize>, usize), XmlError> {
+        // Fast path: ASCII `NCName` or `NCName:NCName` followed by a byte that cannot
+        // continue a name; anything else takes the general scanner from the start.
+        let b = self.b;
+        let start = self.pos;
+        let mut i = start;
+        if b.get(i).copied().is_some_and(ascii_name_start) {
+            i += 1;
+            while b.get(i).copied().is_some_and(ascii_name_char) {
+                i += 1;
+            }
+            let mut colon = None;
+            if b.get(i) == Some(&b':') && b.get(i + 1).copied().is_some_and(ascii_name_start) {
+                colon = Some(i);
+                i += 2;
+                while b.get(i).copied().is_some_and(ascii_name_char) {
+                    i += 1;
+                }
+            }
+            let ends = match b.get(i) {
+                Some(&c) => c < 0x80 && c != b':',
+                None => true,
+            };
+            if ends && i - start <= self.limits.max_name_len {
+                self.pos = i;
+                return Ok((start, colon, i));
+            }
+        }
+        self.qname_slow()
+    }
+
+    /// The general `QName` scanner (non-ASCII names, errors, limits).
+    #[cold]
+    fn qname_slow(&mut self) -> Result<(usize, Option<usize>, usize), XmlError> {
         let start = self.pos;
         let mut colon = None;
         let mut i = start;
@@ -184,9 +226,11 @@ impl<'a> Builder<'a> {
         loop {
             // Fast path: a run of ASCII name characters.
             let run_start = i;
-            while self.b.get(i).copied().is_some_and(ascii_name_char) {
-                i += 1;
-            }
+            let rest = self.bytes(i, self.b.len());
+            i += rest
+                .iter()
+                .position(|&c| !ascii_name_char(c))
+                .unwrap_or(rest.len());
             if i > run_start {
                 if need_start && !self.b.get(run_start).copied().is_some_and(ascii_name_start) {
                     return Err(XmlError::InvalidName { offset: run_start });
@@ -206,7 +250,11 @@ impl<'a> Builder<'a> {
                     let Some(ch) = self.s.get(i..).and_then(|t| t.chars().next()) else {
                         return Err(XmlError::InvalidName { offset: i });
                     };
-                    let ok = if need_start { name_start_char(ch) } else { name_char(ch) };
+                    let ok = if need_start {
+                        name_start_char(ch)
+                    } else {
+                        name_char(ch)
+                    };
                     if !ok {
                         break;
                     }
@@ -261,9 +309,14 @@ impl<'a> Builder<'a> {
             [b'#', b'x', hex @ ..] => Self::char_ref(at, hex, 16)?,
             [b'#', dec @ ..] => Self::char_ref(at, dec, 10)?,
             _ => {
-                let name_ok = body.first().is_some_and(|&c| c >= 0x80 || ascii_name_start(c));
+                let name_ok = body
+                    .first()
+                    .is_some_and(|&c| c >= 0x80 || ascii_name_start(c));
                 return Err(if name_ok {
-                    XmlError::UndeclaredEntity { offset: at, name: lossy(body) }
+                    XmlError::UndeclaredEntity {
+                        offset: at,
+                        name: lossy(body),
+                    }
                 } else {
                     nwf(at, "malformed reference")
                 });
@@ -287,34 +340,36 @@ impl<'a> Builder<'a> {
         }
         match char::from_u32(v) {
             Some(c) if is_xml_char(v) => Ok(c),
-            _ => Err(XmlError::InvalidChar { offset: at, code: v }),
+            _ => Err(XmlError::InvalidChar {
+                offset: at,
+                code: v,
+            }),
         }
     }
 
     /// An attribute value after its opening quote `q`; leaves the cursor after the closing one.
-    #[inline(never)]
-    fn attr_value(&mut self, q: u8) -> Result<ByteString, XmlError> {
+    /// Returns the value's span and, if it needed decoding, the decoded value.
+    #[inline]
+    fn attr_value(&mut self, q: u8) -> Result<((usize, usize), Option<ByteString>), XmlError> {
         let start = self.pos;
-        // One plain loop finds the closing quote and notes whether anything needs decoding.
-        let rest = self.bytes(start, self.b.len());
-        let mut special = false;
-        let Some(rel) = rest.iter().position(|&c| {
-            special |= ATTR_SPECIAL.get(usize::from(c)).copied().unwrap_or(false);
-            c == q
-        }) else {
+        let Some((rel, special)) = scan_attr_value(self.bytes(start, self.b.len()), q) else {
             return Err(nwf(start, "unterminated attribute value"));
         };
         let end = start + rel;
         self.pos = end + 1;
-        let raw = self.bytes(start, end);
         if !special {
-            // Short values (`type='chat'`, `xml:lang='en'`) are often common words.
-            return Ok(if raw.len() <= 12 { self.name_sub(start, end) } else { self.sub(start, end) });
+            return Ok(((start, end), None));
         }
-        // XML 1.0 §3.3.3: references expand, literal white space becomes #x20 (after §2.11
-        // turned CRLF into LF, so CRLF yields one space); `<` is forbidden (WFC No < in
-        // Attribute Values).
-        let mut out = String::with_capacity(raw.len());
+        self.decode_attr_value(start, end)
+            .map(|v| ((start, end), Some(ByteString::from(v))))
+    }
+
+    /// XML 1.0 §3.3.3: references expand, literal white space becomes #x20 (after §2.11
+    /// turned CRLF into LF, so CRLF yields one space); `<` is forbidden (WFC No < in
+    /// Attribute Values).
+    #[cold]
+    fn decode_attr_value(&self, start: usize, end: usize) -> Result<String, XmlError> {
+        let mut out = String::with_capacity(end - start);
         let mut lit = start;
         let mut i = start;
         while i < end {
@@ -344,16 +399,117 @@ impl<'a> Builder<'a> {
             }
         }
         out.push_str(self.str(lit, end));
-        Ok(ByteString::from(out))
+        Ok(out)
+    }
+
+    /// The value of `a` as a string, interned when it is a common short one
+    /// (`type='chat'`, `xml:lang='en'`).
+    #[inline]
+    fn value_of(&self, a: &mut RawAttr) -> ByteString {
+        self.value_from(a.value, a.decoded.take())
+    }
+
+    /// An attribute value from its span and its decoded form, if it needed decoding.
+    #[inline]
+    fn value_from(&self, (s, e): (usize, usize), decoded: Option<ByteString>) -> ByteString {
+        if let Some(v) = decoded {
+            return v;
+        }
+        if e - s <= 12 {
+            self.name_sub(s, e)
+        } else {
+            self.sub(s, e)
+        }
+    }
+
+    /// The value of `a` as written or decoded, borrowed.
+    #[inline]
+    fn value_str<'r>(&self, a: &'r RawAttr) -> &'r str
+    where
+        'a: 'r,
+    {
+        match &a.decoded {
+            Some(v) => v,
+            None => self.str(a.value.0, a.value.1),
+        }
+    }
+
+    /// A namespace name from the value of declaration `a`.
+    fn ns_value(&self, a: &RawAttr) -> ByteString {
+        self.ns_from(a.value, a.decoded.clone())
+    }
+
+    /// A namespace name from a declaration's value span and decoded form.
+    #[inline]
+    fn ns_from(&self, (s, e): (usize, usize), decoded: Option<ByteString>) -> ByteString {
+        match decoded {
+            Some(d) => crate::intern::intern(&d).unwrap_or(d),
+            None => crate::intern::intern_bytes(self.bytes(s, e)).unwrap_or_else(|| self.sub(s, e)),
+        }
     }
 
     /// Parses a start tag at the cursor (which is on `<`) and resolves its namespaces. New
     /// bindings stay in scope until [`Builder::restore`] with the returned mark.
-    pub(crate) fn start_tag(&mut self) -> Result<StartTag, XmlError> {
+    pub(crate) fn start_tag(&mut self) -> Result<(Frame, bool), XmlError> {
+        let empty = self.open_tag(false)?;
+        match self.scratch.stack.pop() {
+            Some(frame) => Ok((frame, empty)),
+            None => Err(nwf(self.pos, "unexpected end of start tag")),
+        }
+    }
+
+    /// Parses a start tag at the cursor (which is on `<`), resolves its namespaces and pushes
+    /// it onto the stack of open elements. Returns whether it was an empty-element tag; with
+    /// `leaf`, such an element is instead added to the children of the innermost open one.
+    fn open_tag(&mut self, leaf: bool) -> Result<bool, XmlError> {
+        let start = self.pos;
+        let mark = self.scratch.bindings.len();
+        let mut prev_default = None;
+        if let Some(empty) = self.open_tag_fast(mark, &mut prev_default, leaf) {
+            return Ok(empty);
+        }
+        // Undo, and let the exact path report the first error in document order (or handle
+        // the rare constructs that the fast path leaves to it).
+        self.scratch.bindings.truncate(mark);
+        if let Some(d) = prev_default {
+            self.default_ns = d;
+        }
+        self.pos = start;
+        let empty = self.open_tag_exact()?;
+        if empty && leaf {
+            let el = self
+                .close(Vec::new())
+                .ok_or_else(|| nwf(start, "start tag lost"))?;
+            self.scratch.nodes.push(Node::Element(el));
+        }
+        Ok(empty)
+    }
+
+    /// One pass over a start tag for the common case: declarations take effect as they are
+    /// read and attributes are built at once, only prefixed ones waiting for their namespace.
+    /// `None` on any error or unusual construct, with `prev_default` holding the default
+    /// namespace to restore.
+    // One loop over the attributes, as in the exact path.
+    #[allow(clippy::too_many_lines)]
+    #[inline]
+    fn open_tag_fast(
+        &mut self,
+        mark: usize,
+        prev_default: &mut Option<ByteString>,
+        leaf: bool,
+    ) -> Option<bool> {
+        // Pushed to directly: most elements have at most four attributes, which the first
+        // allocation holds.
+        let mut attrs: Vec<Attr> = Vec::new();
         self.pos += 1;
-        let (qs, qc, qe) = self.qname()?;
-        self.scratch.raw.clear();
-        let hard_cap = self.limits.max_attrs.saturating_add(self.limits.max_ns_decls);
+        let (qs, qc, qe) = self.qname().ok()?;
+        let hard_cap = self
+            .limits
+            .max_attrs
+            .saturating_add(self.limits.max_ns_decls);
+        let mut n_decls = 0usize;
+        self.scratch.spans.clear();
+        self.scratch.deferred.clear();
         let empty = loop {
             let had_space = self.skip_space();
             match self.peek() {
@@ -361,21 +517,186 @@ impl<'a> Builder<'a> {
                     self.pos += 1;
                     break false;
                 }
+                Some(b'/') if self.b.get(self.pos + 1) == Some(&b'>') => {
+                    self.pos += 2;
+                    break true;
+                }
+                Some(_) if had_space => {}
+                _ => return None,
+            }
+            let (at, colon, end) = self.qname().ok()?;
+            let quote = if let (Some(b'='), Some(&q @ (b'\'' | b'"'))) =
+                (self.peek(), self.b.get(self.pos + 1))
+            {
+                self.pos += 2;
+                q
+            } else {
+                self.skip_space();
+                if self.peek() != Some(b'=') {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_space();
+                let Some(q @ (b'\'' | b'"')) = self.peek() else {
+                    return None;
+                };
+                self.pos += 1;
+                q
+            };
+            let (value, decoded) = self.attr_value(quote).ok()?;
+            if self.scratch.spans.len() >= hard_cap {
+                return None;
+            }
+            let qn = self.bytes(at, end);
+            // WFC Unique Att Spec compares names as written.
+            if self
+                .scratch
+                .spans
+                .iter()
+                .any(|&(os, oe)| oe - os == qn.len() && bytes_eq(self.bytes(os, oe), qn))
+            {
+                return None;
+            }
+            self.scratch.spans.push((at, end));
+            match colon {
+                None if qn == b"xmlns" => {
+                    n_decls += 1;
+                    let val = decoded.as_deref().unwrap_or(self.str(value.0, value.1));
+                    if val == XML_NS || val == XMLNS_NS {
+                        return None;
+                    }
+                    let ns = self.ns_from(value, decoded);
+                    let old = std::mem::replace(&mut self.default_ns, ns);
+                    prev_default.get_or_insert(old);
+                }
+                Some(c) if self.bytes(at, c) == b"xmlns" => {
+                    n_decls += 1;
+                    let local = self.bytes(c + 1, end);
+                    let val = decoded.as_deref().unwrap_or(self.str(value.0, value.1));
+                    if local == b"xmlns"
+                        || local == b"xml"
+                        || val == XML_NS
+                        || val == XMLNS_NS
+                        || val.is_empty()
+                    {
+                        return None;
+                    }
+                    let p = self.name_sub(c + 1, end);
+                    let uri = self.ns_from(value, decoded);
+                    self.scratch.bindings.push((p, uri));
+                }
+                Some(c) => {
+                    self.scratch.deferred.push((attrs.len(), at, c));
+                    let name = self.name_sub(c + 1, end);
+                    let value = self.value_from(value, decoded);
+                    attrs.push(Attr {
+                        ns: None,
+                        name,
+                        value,
+                    });
+                }
+                None => {
+                    let name = self.name_sub(at, end);
+                    let value = self.value_from(value, decoded);
+                    attrs.push(Attr {
+                        ns: None,
+                        name,
+                        value,
+                    });
+                }
+            }
+        };
+        if n_decls > self.limits.max_ns_decls || attrs.len() > self.limits.max_attrs {
+            return None;
+        }
+        let (ns, name) = match qc {
+            None => (self.default_ns.clone(), self.name_sub(qs, qe)),
+            Some(c) => {
+                let prefix = self.str(qs, c);
+                if prefix == "xmlns" {
+                    return None;
+                }
+                (self.lookup(prefix)?, self.name_sub(c + 1, qe))
+            }
+        };
+        for k in 0..self.scratch.deferred.len() {
+            let (idx, ps, c) = *self.scratch.deferred.get(k)?;
+            let uri = self.lookup(self.str(ps, c))?;
+            let (before, rest) = attrs.split_at_mut(idx);
+            let a = rest.first_mut()?;
+            // XML Namespaces §6.3: no two attributes with the same expanded name.
+            if before
+                .iter()
+                .any(|o| o.ns.as_ref() == Some(&uri) && o.name == a.name)
+            {
+                return None;
+            }
+            a.ns = Some(uri);
+        }
+        if empty && leaf {
+            self.restore(mark, prev_default.take());
+            let el = Element::from_parts(ns, name, attrs, Vec::new());
+            self.scratch.nodes.push(Node::Element(el));
+            return Some(true);
+        }
+        let child_start = self.scratch.nodes.len();
+        self.scratch.stack.push(Frame {
+            ns,
+            name,
+            qname: (qs, qe),
+            attrs,
+            child_start,
+            mark,
+            prev_default: prev_default.take(),
+        });
+        Some(empty)
+    }
+
+    /// The exact path for a start tag: all attributes first, then declarations and
+    /// resolution, so that errors come in the order the specification's checks imply.
+    fn open_tag_exact(&mut self) -> Result<bool, XmlError> {
+        self.pos += 1;
+        let (qs, qc, qe) = self.qname()?;
+        let mut raw = std::mem::take(&mut self.scratch.raw);
+        raw.clear();
+        let result = self
+            .attributes(&mut raw)
+            .and_then(|empty| self.resolve_raw(&mut raw, qs, qc, qe).map(|()| empty));
+        self.scratch.raw = raw;
+        result
+    }
+
+    /// Parses the attributes of a start tag into `raw`, up to and including `>` or `/>`.
+    /// Returns whether the tag was an empty-element tag.
+    fn attributes(&mut self, raw: &mut Vec<RawAttr>) -> Result<bool, XmlError> {
+        let hard_cap = self
+            .limits
+            .max_attrs
+            .saturating_add(self.limits.max_ns_decls);
+        loop {
+            let had_space = self.skip_space();
+            match self.peek() {
+                Some(b'>') => {
+                    self.pos += 1;
+                    return Ok(false);
+                }
                 Some(b'/') => {
                     if self.b.get(self.pos + 1) == Some(&b'>') {
                         self.pos += 2;
-                        break true;
+                        return Ok(true);
                     }
                     return Err(nwf(self.pos, "expected '>' after '/'"));
                 }
                 None => return Err(nwf(self.pos, "unexpected end of start tag")),
                 Some(_) if !had_space => {
-                    return Err(nwf(self.pos, "expected white space, '>' or '/>' in start tag"));
+                    return Err(nwf(
+                        self.pos,
+                        "expected white space, '>' or '/>' in start tag",
+                    ));
                 }
                 Some(_) => {}
             }
-            let offset = self.pos;
-            let (a_s, a_c, a_e) = self.qname()?;
+            let (start, colon, end) = self.qname()?;
             self.skip_space();
             if self.peek() != Some(b'=') {
                 return Err(nwf(self.pos, "expected '=' after attribute name"));
@@ -386,106 +707,101 @@ impl<'a> Builder<'a> {
                 return Err(nwf(self.pos, "expected a quoted attribute value"));
             };
             self.pos += 1;
-            let value = self.attr_value(q)?;
-            if self.scratch.raw.len() >= hard_cap {
+            let (value, decoded) = self.attr_value(q)?;
+            if raw.len() >= hard_cap {
                 return Err(XmlError::LimitExceeded {
-                    offset,
+                    offset: start,
                     limit: Limit::Attributes,
                     max: self.limits.max_attrs,
                 });
             }
-            let (prefix, local) = match a_c {
-                Some(c) => (Some((a_s, c)), (c + 1, a_e)),
-                None => (None, (a_s, a_e)),
-            };
-            self.scratch.raw.push(RawAttr { prefix, local, value, offset });
-        };
-        self.resolve(qs, qc, qe, empty)
-    }
-
-    fn raw_name(&self, a: &RawAttr) -> String {
-        match a.prefix {
-            Some((p, _)) => lossy(self.bytes(p, a.local.1)),
-            None => lossy(self.bytes(a.local.0, a.local.1)),
+            raw.push(RawAttr {
+                start,
+                colon,
+                end,
+                value,
+                decoded,
+            });
         }
     }
 
-    fn resolve(
-        &mut self,
-        qs: usize,
-        qc: Option<usize>,
-        qe: usize,
-        empty: bool,
-    ) -> Result<StartTag, XmlError> {
-        let mut raw = std::mem::take(&mut self.scratch.raw);
-        let result = self.resolve_raw(&mut raw, qs, qc, qe, empty);
-        self.scratch.raw = raw;
-        result
+    fn raw_name(&self, a: &RawAttr) -> String {
+        lossy(self.bytes(a.start, a.end))
     }
 
     // Declarations, duplicates, limits and resolution share the per-attribute loop state.
     #[allow(clippy::too_many_lines)]
-    #[inline(never)]
+    #[inline]
     fn resolve_raw(
         &mut self,
         raw: &mut [RawAttr],
         qs: usize,
         qc: Option<usize>,
         qe: usize,
-        empty: bool,
-    ) -> Result<StartTag, XmlError> {
+    ) -> Result<(), XmlError> {
         let mark = self.scratch.bindings.len();
         let mut prev_default = None;
         let (mut n_decls, mut n_attrs) = (0usize, 0usize);
+        // Whether some attribute has a prefix other than `xmlns` (needing resolution).
+        let mut prefixed = false;
         for (i, a) in raw.iter().enumerate() {
-            let local = self.bytes(a.local.0, a.local.1);
-            let prefix = a.prefix.map(|(p, c)| self.bytes(p, c));
+            let qn = self.bytes(a.start, a.end);
             // WFC Unique Att Spec compares names as written.
-            if raw.iter().take(i).any(|o| {
-                o.local.1 - o.local.0 == local.len()
-                    && self.bytes(o.local.0, o.local.1) == local
-                    && o.prefix.map(|(p, c)| self.bytes(p, c)) == prefix
-            }) {
+            if raw
+                .iter()
+                .take(i)
+                .any(|o| o.end - o.start == qn.len() && self.bytes(o.start, o.end) == qn)
+            {
                 return Err(XmlError::DuplicateAttribute {
-                    offset: a.offset,
+                    offset: a.start,
                     name: self.raw_name(a),
                 });
             }
-            match prefix {
-                None if local == b"xmlns" => {
+            match a.colon {
+                None if qn == b"xmlns" => {
                     n_decls += 1;
-                    if &*a.value == XML_NS || &*a.value == XMLNS_NS {
+                    let v = self.value_str(a);
+                    if v == XML_NS || v == XMLNS_NS {
                         return Err(XmlError::BadNamespaceDeclaration {
-                            offset: a.offset,
+                            offset: a.start,
                             reason: "reserved namespace as default namespace",
                         });
                     }
-                    let ns = crate::intern::intern(&a.value).unwrap_or_else(|| a.value.clone());
+                    let ns = self.ns_value(a);
                     let old = std::mem::replace(&mut self.default_ns, ns);
                     // A second declaration is a duplicate attribute, rejected above.
                     prev_default.get_or_insert(old);
                 }
-                Some(b"xmlns") => {
+                Some(c) if self.bytes(a.start, c) == b"xmlns" => {
                     n_decls += 1;
+                    let local = self.bytes(c + 1, a.end);
+                    let v = self.value_str(a);
                     let reason = if local == b"xmlns" {
                         Some("the xmlns prefix cannot be declared")
                     } else if local == b"xml" {
-                        (&*a.value != XML_NS).then_some("the xml prefix cannot be rebound")
-                    } else if &*a.value == XML_NS || &*a.value == XMLNS_NS {
+                        (v != XML_NS).then_some("the xml prefix cannot be rebound")
+                    } else if v == XML_NS || v == XMLNS_NS {
                         Some("reserved namespace bound to another prefix")
-                    } else if a.value.is_empty() {
+                    } else if v.is_empty() {
                         Some("a prefix cannot be undeclared in XML Namespaces 1.0")
                     } else {
                         None
                     };
                     if let Some(reason) = reason {
-                        return Err(XmlError::BadNamespaceDeclaration { offset: a.offset, reason });
+                        return Err(XmlError::BadNamespaceDeclaration {
+                            offset: a.start,
+                            reason,
+                        });
                     }
-                    let p = self.name_sub(a.local.0, a.local.1);
-                    let uri = crate::intern::intern(&a.value).unwrap_or_else(|| a.value.clone());
+                    let p = self.name_sub(c + 1, a.end);
+                    let uri = self.ns_value(a);
                     self.scratch.bindings.push((p, uri));
                 }
-                _ => n_attrs += 1,
+                Some(_) => {
+                    prefixed = true;
+                    n_attrs += 1;
+                }
+                None => n_attrs += 1,
             }
         }
         if n_decls > self.limits.max_ns_decls {
@@ -511,40 +827,77 @@ impl<'a> Builder<'a> {
                     _ => self.lookup(prefix),
                 };
                 let Some(ns) = ns else {
-                    return Err(XmlError::UnboundPrefix { offset: qs, prefix: prefix.into() });
+                    return Err(XmlError::UnboundPrefix {
+                        offset: qs,
+                        prefix: prefix.into(),
+                    });
                 };
                 (ns, self.name_sub(c + 1, qe))
             }
         };
         let mut attrs = Vec::with_capacity(n_attrs);
+        if n_decls == 0 && !prefixed {
+            // The common case: every attribute is in no namespace.
+            for a in raw.iter_mut() {
+                let value = self.value_of(a);
+                attrs.push(Attr {
+                    ns: None,
+                    name: self.name_sub(a.start, a.end),
+                    value,
+                });
+            }
+        } else {
+            self.resolve_attrs(raw, &mut attrs)?;
+        }
+        let child_start = self.scratch.nodes.len();
+        self.scratch.stack.push(Frame {
+            ns,
+            name,
+            qname: (qs, qe),
+            attrs,
+            child_start,
+            mark,
+            prev_default,
+        });
+        Ok(())
+    }
+
+    /// Resolves the namespaces of attributes, skipping declarations.
+    fn resolve_attrs(&self, raw: &mut [RawAttr], attrs: &mut Vec<Attr>) -> Result<(), XmlError> {
         for a in raw.iter_mut() {
-            let ns = match a.prefix {
-                None if self.str(a.local.0, a.local.1) == "xmlns" => continue,
+            let ns = match a.colon {
+                None if self.bytes(a.start, a.end) == b"xmlns" => continue,
                 None => None,
-                Some((p, c)) => {
-                    let prefix = self.str(p, c);
+                Some(c) => {
+                    let prefix = self.str(a.start, c);
                     if prefix == "xmlns" {
                         continue;
                     }
                     let Some(uri) = self.lookup(prefix) else {
-                        return Err(XmlError::UnboundPrefix { offset: p, prefix: prefix.into() });
+                        return Err(XmlError::UnboundPrefix {
+                            offset: a.start,
+                            prefix: prefix.into(),
+                        });
                     };
                     // XML Namespaces §6.3: no two attributes with the same expanded name.
-                    let local = self.str(a.local.0, a.local.1);
-                    if attrs.iter().any(|o: &Attr| o.ns.as_ref() == Some(&uri) && o.name == local)
+                    let local = self.str(c + 1, a.end);
+                    if attrs
+                        .iter()
+                        .any(|o: &Attr| o.ns.as_ref() == Some(&uri) && o.name == local)
                     {
                         return Err(XmlError::DuplicateAttribute {
-                            offset: a.offset,
+                            offset: a.start,
                             name: self.raw_name(a),
                         });
                     }
                     Some(uri)
                 }
             };
-            let name = self.name_sub(a.local.0, a.local.1);
-            attrs.push(Attr { ns, name, value: std::mem::take(&mut a.value) });
+            let name = self.name_sub(a.local_start(), a.end);
+            let value = self.value_of(a);
+            attrs.push(Attr { ns, name, value });
         }
-        Ok(StartTag { ns, name, qname: (qs, qe), attrs, empty, mark, prev_default })
+        Ok(())
     }
 
     /// Takes bindings made since `mark` out of scope.
@@ -557,7 +910,11 @@ impl<'a> Builder<'a> {
 
     /// Namespace declarations made by the last start tag (for stream headers).
     pub(crate) fn bindings_since(&self, mark: usize) -> Vec<(ByteString, ByteString)> {
-        self.scratch.bindings.get(mark..).unwrap_or_default().to_vec()
+        self.scratch
+            .bindings
+            .get(mark..)
+            .unwrap_or_default()
+            .to_vec()
     }
 
     /// The default namespace currently in scope.
@@ -570,6 +927,7 @@ impl<'a> Builder<'a> {
         self.pos == self.b.len()
     }
 
+    #[inline]
     fn push_slice(&self, text: &mut Pending, start: usize, end: usize) {
         if start == end {
             return;
@@ -599,27 +957,26 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn flush(&self, text: &mut Pending, children: &mut Vec<Node>) {
-        match std::mem::replace(text, Pending::Empty) {
-            Pending::Empty => {}
-            Pending::Slice(a, b) => children.push(Node::Text(self.sub(a, b))),
+    #[inline]
+    fn flush(&mut self, text: &mut Pending) {
+        let node = match std::mem::replace(text, Pending::Empty) {
+            Pending::Empty => return,
+            Pending::Slice(a, b) => self.sub(a, b),
             Pending::Owned(s) => {
-                if !s.is_empty() {
-                    children.push(Node::Text(ByteString::from(s)));
+                if s.is_empty() {
+                    return;
                 }
+                ByteString::from(s)
             }
-        }
+        };
+        self.scratch.nodes.push(Node::Text(node));
     }
 
     /// Character data `[a, b)` (no `<` inside).
-    #[inline(never)]
+    #[inline]
     fn text_run(&self, text: &mut Pending, a: usize, b: usize) -> Result<(), XmlError> {
         let raw = self.bytes(a, b);
-        let special = if raw.len() <= 32 {
-            raw.iter().any(|&c| c == b'&' || c == b'>' || c == b'\r')
-        } else {
-            memchr2(b'&', b'>', raw).is_some() || (self.ctrl.cr && memchr(b'\r', raw).is_some())
-        };
+        let special = text_special(raw);
         if !special {
             self.push_slice(text, a, b);
             return Ok(());
@@ -665,7 +1022,7 @@ impl<'a> Builder<'a> {
         };
         let end = start + rel;
         self.pos = end + 3;
-        if self.ctrl.cr && memchr(b'\r', self.bytes(start, end)).is_some() {
+        if memchr(b'\r', self.bytes(start, end)).is_some() {
             let out = self.owned(text);
             let mut lit = start;
             let mut i = start;
@@ -689,53 +1046,64 @@ impl<'a> Builder<'a> {
     fn markup_error(&self, at: usize) -> XmlError {
         let rest = self.bytes(at, self.b.len());
         if rest.starts_with(b"<!--") {
-            XmlError::Restricted { offset: at, construct: Construct::Comment }
+            XmlError::Restricted {
+                offset: at,
+                construct: Construct::Comment,
+            }
         } else if rest.starts_with(b"<?") {
-            XmlError::Restricted { offset: at, construct: Construct::ProcessingInstruction }
+            XmlError::Restricted {
+                offset: at,
+                construct: Construct::ProcessingInstruction,
+            }
         } else if rest.starts_with(b"<![") {
             nwf(at, "malformed CDATA section")
         } else {
-            XmlError::Restricted { offset: at, construct: Construct::Doctype }
+            XmlError::Restricted {
+                offset: at,
+                construct: Construct::Doctype,
+            }
         }
     }
 
     /// Builds one complete element starting at the cursor (which must be on `<`).
     pub(crate) fn element(&mut self) -> Result<Element, XmlError> {
-        let root = self.start_tag()?;
-        if root.empty {
-            self.restore(root.mark, root.prev_default);
-            return Ok(Element::from_parts(root.ns, root.name, root.attrs, Vec::new()));
+        self.scratch.stack.clear();
+        self.scratch.nodes.clear();
+        let empty = self.open_tag(false)?;
+        if empty {
+            return self
+                .close(Vec::new())
+                .ok_or_else(|| nwf(self.pos, "start tag lost"));
         }
-        let mut stack = std::mem::take(&mut self.scratch.stack);
-        stack.clear();
-        let result = self.element_content(root, &mut stack);
-        stack.clear();
-        self.scratch.stack = stack;
-        result
+        self.element_content()
     }
 
-    #[inline(never)]
-    fn element_content(
-        &mut self,
-        root: StartTag,
-        stack: &mut Vec<Frame>,
-    ) -> Result<Element, XmlError> {
-        stack.push(Frame {
-            ns: root.ns,
-            name: root.name,
-            qname: root.qname,
-            attrs: root.attrs,
-            children: Vec::new(),
-            mark: root.mark,
-            prev_default: root.prev_default,
-        });
+    /// Pops the innermost open element, takes its bindings out of scope and returns it with
+    /// `children`.
+    #[inline]
+    fn close(&mut self, children: Vec<Node>) -> Option<Element> {
+        let frame = self.scratch.stack.pop()?;
+        self.restore(frame.mark, frame.prev_default);
+        Some(Element::from_parts(
+            frame.ns,
+            frame.name,
+            frame.attrs,
+            children,
+        ))
+    }
+
+    fn element_content(&mut self) -> Result<Element, XmlError> {
         let mut text = Pending::Empty;
         loop {
-            let Some(rel) = find_byte(b'<', self.bytes(self.pos, self.b.len())) else {
+            let Some((rel, special)) = scan_text(self.bytes(self.pos, self.b.len())) else {
                 return Err(nwf(self.b.len(), "unexpected end of input in content"));
             };
             let lt = self.pos + rel;
-            self.text_run(&mut text, self.pos, lt)?;
+            if special {
+                self.text_run(&mut text, self.pos, lt)?;
+            } else {
+                self.push_slice(&mut text, self.pos, lt);
+            }
             self.pos = lt;
             match self.b.get(lt + 1).copied() {
                 Some(b'/') => {
@@ -746,58 +1114,46 @@ impl<'a> Builder<'a> {
                         return Err(nwf(self.pos, "expected '>' in end tag"));
                     }
                     self.pos += 1;
-                    let Some(mut frame) = stack.pop() else {
+                    let Some(top) = self.scratch.stack.last() else {
                         return Err(nwf(lt, "end tag without start tag"));
                     };
-                    self.flush(&mut text, &mut frame.children);
-                    if self.bytes(qs, qe) != self.bytes(frame.qname.0, frame.qname.1) {
+                    let (expected, child_start) = (top.qname, top.child_start);
+                    if !bytes_eq(self.bytes(qs, qe), self.bytes(expected.0, expected.1)) {
                         return Err(XmlError::MismatchedEndTag {
                             offset: lt,
-                            expected: lossy(self.bytes(frame.qname.0, frame.qname.1)),
+                            expected: lossy(self.bytes(expected.0, expected.1)),
                             found: lossy(self.bytes(qs, qe)),
                         });
                     }
-                    self.restore(frame.mark, frame.prev_default);
-                    let el = Element::from_parts(frame.ns, frame.name, frame.attrs, frame.children);
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Element(el)),
-                        None => return Ok(el),
+                    self.flush(&mut text);
+                    let children: Vec<Node> = if self.scratch.nodes.len() > child_start {
+                        self.scratch.nodes.drain(child_start..).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let Some(el) = self.close(children) else {
+                        return Err(nwf(lt, "end tag without start tag"));
+                    };
+                    if self.scratch.stack.is_empty() {
+                        return Ok(el);
                     }
+                    self.scratch.nodes.push(Node::Element(el));
                 }
                 Some(b'!') if self.bytes(lt, lt + 9) == b"<![CDATA[" => self.cdata(&mut text)?,
                 Some(b'!' | b'?') => return Err(self.markup_error(lt)),
                 _ => {
-                    if stack.len() >= self.limits.max_depth {
+                    if self.scratch.stack.len() >= self.limits.max_depth {
                         return Err(XmlError::LimitExceeded {
                             offset: lt,
                             limit: Limit::Depth,
                             max: self.limits.max_depth,
                         });
                     }
-                    let st = self.start_tag()?;
-                    let Some(top) = stack.last_mut() else {
+                    if self.scratch.stack.is_empty() {
                         return Err(nwf(lt, "content after the root element"));
-                    };
-                    self.flush(&mut text, &mut top.children);
-                    if st.empty {
-                        self.restore(st.mark, st.prev_default);
-                        top.children.push(Node::Element(Element::from_parts(
-                            st.ns,
-                            st.name,
-                            st.attrs,
-                            Vec::new(),
-                        )));
-                    } else {
-                        stack.push(Frame {
-                            ns: st.ns,
-                            name: st.name,
-                            qname: st.qname,
-                            attrs: st.attrs,
-                            children: Vec::new(),
-                            mark: st.mark,
-                            prev_default: st.prev_default,
-                        });
                     }
+                    self.flush(&mut text);
+                    self.open_tag(true)?;
                 }
             }
         }

@@ -6,12 +6,13 @@ const DELIM: u8 = 4;
 
 /// Class bits for ASCII bytes. `:` is deliberately absent: the namespace-aware name scanner
 /// handles it as the prefix separator (XML Namespaces §3 `QName`).
-static ASCII: [u8; 128] = ascii_table();
+/// Indexed by any byte (so lookups need no bounds check); bytes ≥ 0x80 have no class.
+static ASCII: [u8; 256] = ascii_table();
 
 // Evaluated at compile time, where an out-of-bounds index is a build error, not a panic.
 #[allow(clippy::indexing_slicing)]
-const fn ascii_table() -> [u8; 128] {
-    let mut t = [0u8; 128];
+const fn ascii_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
     let mut c: u8 = 0;
     while c < 128 {
         if c.is_ascii_alphabetic() || c == b'_' {
@@ -38,7 +39,7 @@ pub(crate) fn ascii_name_char(b: u8) -> bool {
     ASCII.get(usize::from(b)).is_some_and(|c| c & NAME != 0)
 }
 
-/// `NameStartChar` for non-ASCII characters (XML 1.0 §2.3 [4]).
+/// `NameStartChar` for non-ASCII characters (XML 1.0 §2.3, production 4).
 pub(crate) fn name_start_char(c: char) -> bool {
     matches!(c as u32,
         0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x2FF | 0x370..=0x37D | 0x37F..=0x1FFF
@@ -47,7 +48,7 @@ pub(crate) fn name_start_char(c: char) -> bool {
         || (c.is_ascii() && ascii_name_start(c as u8))
 }
 
-/// `NameChar` for any character (XML 1.0 §2.3 [4a]), without `:`.
+/// `NameChar` for any character (XML 1.0 §2.3, production 4a), without `:`.
 pub(crate) fn name_char(c: char) -> bool {
     name_start_char(c)
         || (c.is_ascii() && ascii_name_char(c as u8))
@@ -66,32 +67,18 @@ pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// What a whole-item scan found among the control characters.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct CtrlScan {
-    /// A literal CR exists (line-end normalisation needed, XML 1.0 §2.11).
-    pub cr: bool,
-    /// A literal TAB, LF or CR exists (attribute-value normalisation may be needed, §3.3.3).
-    pub ws: bool,
-}
-
 /// Checks UTF-8 text for characters outside `Char`: C0 controls other than TAB/LF/CR and
 /// U+FFFE/U+FFFF (surrogates cannot occur in a `str`). Returns the offending offset and code.
-pub(crate) fn check_chars(s: &str) -> Result<CtrlScan, (usize, u32)> {
+pub(crate) fn check_chars(s: &str) -> Result<(), (usize, u32)> {
     let b = s.as_bytes();
     // The minimum byte tells, in one vectorisable pass, whether any control character exists.
-    let min = b.chunks(64).fold(0xFF_u8, |m, c| c.iter().fold(m, |m, &x| m.min(x)));
-    let mut scan = CtrlScan::default();
+    let min = b
+        .chunks(64)
+        .fold(0xFF_u8, |m, c| c.iter().fold(m, |m, &x| m.min(x)));
     if min < 0x20 {
         for (i, &x) in b.iter().enumerate() {
-            match x {
-                b'\r' => {
-                    scan.cr = true;
-                    scan.ws = true;
-                }
-                b'\t' | b'\n' => scan.ws = true,
-                0..0x20 => return Err((i, u32::from(x))),
-                _ => {}
+            if x < 0x20 && !matches!(x, b'\t' | b'\n' | b'\r') {
+                return Err((i, u32::from(x)));
             }
         }
     }
@@ -101,23 +88,137 @@ pub(crate) fn check_chars(s: &str) -> Result<CtrlScan, (usize, u32)> {
             return Err((i, 0xFFC0 | (u32::from(last) & 0x3F)));
         }
     }
-    Ok(scan)
+    Ok(())
 }
 
-/// Position of `needle` in `hay`. Most gaps in XMPP markup are a few bytes long, where a plain
-/// loop beats the set-up cost of a vectorised search; longer ones go to `memchr`.
+// SWAR ("SIMD within a register") scanning, eight bytes per step in safe code. For each
+// predicate the lowest flagged byte is exact: false positives can only appear above a true
+// match, from the borrow of the subtraction, so "first match" and "any match below the
+// first X" are both computed correctly.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` that is zero (exact up to the first one).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// High bit set in each byte of `x` that equals `b` (exact up to the first one).
+#[inline]
+pub(crate) fn eq_bytes(x: u64, b: u8) -> u64 {
+    zero_bytes(x ^ (LO * u64::from(b)))
+}
+
+/// High bit set in each byte of `x` that is below `n` (`n` ≤ 128; exact up to the first one).
+#[inline]
+pub(crate) fn lt_bytes(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(LO * u64::from(n)) & !x & HI
+}
+
+/// The eight bytes at `chunk` as a little-endian word.
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))
+}
+
+/// Byte equality without a library call, for the short strings (names, namespaces) compared
+/// while parsing.
+#[inline]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        if word(p) != word(q) {
+            return false;
+        }
+    }
+    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+}
+
+/// Position of the first byte flagged by `flag` (word-wise) / `pred` (for the tail).
+#[inline]
+pub(crate) fn find_by(
+    hay: &[u8],
+    flag: impl Fn(u64) -> u64,
+    pred: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let m = flag(word(c));
+        if m != 0 {
+            return Some(base + (m.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| pred(b))
+        .map(|i| base + i)
+}
+
+/// Position of `needle` in `hay`.
 #[inline]
 pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    let head = hay.get(..16).unwrap_or(hay);
-    if let Some(i) = head.iter().position(|&c| c == needle) {
-        return Some(i);
-    }
-    let rest = hay.get(head.len()..)?;
-    memchr::memchr(needle, rest).map(|i| i + head.len())
+    find_by(hay, |x| eq_bytes(x, needle), |b| b == needle)
 }
 
-/// Position of the first `>`, `'` or `"` in `hay` (a plain loop: tags are short).
+/// Position of the first `>`, `'` or `"` in `hay`.
 #[inline]
 pub(crate) fn find_tag_delim(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| ASCII.get(usize::from(c)).is_some_and(|k| k & DELIM != 0))
+    find_by(
+        hay,
+        |x| eq_bytes(x, b'>') | eq_bytes(x, b'\'') | eq_bytes(x, b'"'),
+        |b| matches!(b, b'>' | b'\'' | b'"'),
+    )
+}
+
+/// For an attribute value starting at `hay[0]` and closed by quote `q`: the position of the
+/// closing quote, and whether a byte that needs decoding (`&`, `<`, a control character)
+/// comes before it.
+#[inline]
+pub(crate) fn scan_attr_value(hay: &[u8], q: u8) -> Option<(usize, bool)> {
+    // One scan for the first quote or special byte; only values with a special byte need a
+    // second scan for the quote.
+    let first = find_by(
+        hay,
+        |x| eq_bytes(x, q) | eq_bytes(x, b'&') | eq_bytes(x, b'<') | lt_bytes(x, 0x20),
+        |b| b == q || b == b'&' || b == b'<' || b < 0x20,
+    )?;
+    if hay.get(first) == Some(&q) {
+        return Some((first, false));
+    }
+    let rest = hay.get(first..)?;
+    find_byte(q, rest).map(|rel| (first + rel, true))
+}
+
+/// The first `<` in character data, and whether a byte that needs decoding (a reference, a
+/// `>` for the `]]>` check, a CR) comes before it.
+#[inline]
+pub(crate) fn scan_text(hay: &[u8]) -> Option<(usize, bool)> {
+    let first = find_by(
+        hay,
+        |x| eq_bytes(x, b'<') | eq_bytes(x, b'&') | eq_bytes(x, b'>') | eq_bytes(x, b'\r'),
+        |b| matches!(b, b'<' | b'&' | b'>' | b'\r'),
+    )?;
+    if hay.get(first) == Some(&b'<') {
+        return Some((first, false));
+    }
+    let rest = hay.get(first..)?;
+    find_byte(b'<', rest).map(|rel| (first + rel, true))
+}
+
+/// Whether character data needs decoding: a reference, a `>` (for the `]]>` check) or a CR.
+#[inline]
+pub(crate) fn text_special(hay: &[u8]) -> bool {
+    find_by(
+        hay,
+        |x| eq_bytes(x, b'&') | eq_bytes(x, b'>') | eq_bytes(x, b'\r'),
+        |b| matches!(b, b'&' | b'>' | b'\r'),
+    )
+    .is_some()
 }

@@ -70,7 +70,12 @@ pub(crate) fn check(raw: &[u8]) -> Result<(), XmlError> {
                 }
                 seen = 3;
             }
-            _ => return Err(nwf(name_start, "unexpected pseudo-attribute in XML declaration")),
+            _ => {
+                return Err(nwf(
+                    name_start,
+                    "unexpected pseudo-attribute in XML declaration",
+                ));
+            }
         }
     }
     if seen == 0 {

@@ -28,7 +28,11 @@ pub struct Attr {
 impl Attr {
     /// An attribute in no namespace.
     pub fn new(name: impl Into<ByteString>, value: impl Into<ByteString>) -> Self {
-        Self { ns: None, name: name.into(), value: value.into() }
+        Self {
+            ns: None,
+            name: name.into(),
+            value: value.into(),
+        }
     }
 
     /// An attribute in namespace `ns` (serialized with a prefix).
@@ -37,7 +41,11 @@ impl Attr {
         name: impl Into<ByteString>,
         value: impl Into<ByteString>,
     ) -> Self {
-        Self { ns: Some(ns.into()), name: name.into(), value: value.into() }
+        Self {
+            ns: Some(ns.into()),
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -62,7 +70,12 @@ pub struct Element {
 impl Element {
     /// A new, empty element `name` in namespace `ns`.
     pub fn new(ns: impl Into<ByteString>, name: impl Into<ByteString>) -> Self {
-        Self { ns: ns.into(), name: name.into(), attrs: Vec::new(), children: Vec::new() }
+        Self {
+            ns: ns.into(),
+            name: name.into(),
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
     }
 
     /// An element from all of its parts (used by the tokenizer).
@@ -72,7 +85,12 @@ impl Element {
         attrs: Vec<Attr>,
         children: Vec<Node>,
     ) -> Self {
-        Self { ns, name, attrs, children }
+        Self {
+            ns,
+            name,
+            attrs,
+            children,
+        }
     }
 
     /// Takes the element apart: `(ns, name, attrs, children)`.
@@ -124,12 +142,18 @@ impl Element {
 
     /// Value of the unprefixed attribute `name`.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.ns.is_none() && *a.name == *name).map(|a| &*a.value)
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_none() && *a.name == *name)
+            .map(|a| &*a.value)
     }
 
     /// Value of the unprefixed attribute `name` as a shared string.
     pub fn attr_str(&self, name: &str) -> Option<&ByteString> {
-        self.attrs.iter().find(|a| a.ns.is_none() && *a.name == *name).map(|a| &a.value)
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_none() && *a.name == *name)
+            .map(|a| &a.value)
     }
 
     /// Value of attribute `name` in namespace `ns`.
@@ -149,9 +173,17 @@ impl Element {
     pub fn set_attr(&mut self, name: impl Into<ByteString>, value: impl Into<ByteString>) {
         let name = name.into();
         let value = value.into();
-        match self.attrs.iter_mut().find(|a| a.ns.is_none() && a.name == name) {
+        match self
+            .attrs
+            .iter_mut()
+            .find(|a| a.ns.is_none() && a.name == name)
+        {
             Some(a) => a.value = value,
-            None => self.attrs.push(Attr { ns: None, name, value }),
+            None => self.attrs.push(Attr {
+                ns: None,
+                name,
+                value,
+            }),
         }
     }
 
@@ -165,15 +197,26 @@ impl Element {
         let ns = ns.into();
         let name = name.into();
         let value = value.into();
-        match self.attrs.iter_mut().find(|a| a.ns.as_ref() == Some(&ns) && a.name == name) {
+        match self
+            .attrs
+            .iter_mut()
+            .find(|a| a.ns.as_ref() == Some(&ns) && a.name == name)
+        {
             Some(a) => a.value = value,
-            None => self.attrs.push(Attr { ns: Some(ns), name, value }),
+            None => self.attrs.push(Attr {
+                ns: Some(ns),
+                name,
+                value,
+            }),
         }
     }
 
     /// Removes the unprefixed attribute `name`, returning its value.
     pub fn remove_attr(&mut self, name: &str) -> Option<ByteString> {
-        let i = self.attrs.iter().position(|a| a.ns.is_none() && *a.name == *name)?;
+        let i = self
+            .attrs
+            .iter()
+            .position(|a| a.ns.is_none() && *a.name == *name)?;
         Some(self.attrs.remove(i).value)
     }
 
@@ -283,7 +326,9 @@ impl Element {
             Node::Text(t) => Some(&**t),
             Node::Element(_) => None,
         });
-        let Some(first) = texts.next() else { return Cow::Borrowed("") };
+        let Some(first) = texts.next() else {
+            return Cow::Borrowed("");
+        };
         match texts.next() {
             None => Cow::Borrowed(first),
             Some(second) => {
@@ -308,7 +353,9 @@ mod tests {
 
     #[test]
     fn attributes_are_replaced_in_place() {
-        let mut e = Element::new("jabber:client", "message").with_attr("to", "a@b").with_attr("id", "1");
+        let mut e = Element::new("jabber:client", "message")
+            .with_attr("to", "a@b")
+            .with_attr("id", "1");
         e.set_attr("to", "c@d");
         assert_eq!(e.attr("to"), Some("c@d"));
         assert_eq!(e.attrs()[0].name, "to");
@@ -316,13 +363,18 @@ mod tests {
         assert_eq!(e.attr("id"), None);
         e.set_attr_ns(XML_NS, "lang", "en");
         assert_eq!(e.lang(), Some("en"));
-        assert_eq!(e.attr("lang"), None, "namespaced attribute is not the unprefixed one");
+        assert_eq!(
+            e.attr("lang"),
+            None,
+            "namespaced attribute is not the unprefixed one"
+        );
     }
 
     #[test]
     fn children_and_text() {
         let mut e = Element::new("jabber:client", "message");
-        e.append_child(Element::new("jabber:client", "body")).append_text("hi");
+        e.append_child(Element::new("jabber:client", "body"))
+            .append_text("hi");
         e.append_text("");
         assert_eq!(e.nodes().len(), 1, "empty text is not stored");
         let body = e.get_child("body", "jabber:client").map(Element::text);

@@ -104,7 +104,7 @@ pub enum XmlError {
         /// The declared or detected encoding.
         encoding: String,
     },
-    /// A configured [`crate::Limits`] value was exceeded (RFC 6120 §4.9.3.12 `policy-violation`).
+    /// A configured [`crate::Limits`] value was exceeded (RFC 6120 §4.9.3.14 `policy-violation`).
     #[error("{limit} limit of {max} exceeded at byte {offset}")]
     LimitExceeded {
         /// Byte offset.

@@ -4,135 +4,193 @@
 //! whereas a slice of the stanza buffer costs two atomic operations on its reference count.
 //! Element names, attribute names and namespaces repeat endlessly in XMPP, so mapping the
 //! frequent ones to static strings removes most of that traffic.
+//!
+//! To add a string, put it into [`ENTRIES`] at index `slot(string)`; if that slot is taken,
+//! choose another multiplier in [`slot`] and recompute all slots. The unit test fails on any
+//! collision or misplaced entry.
 
 use bytestring::ByteString;
 
-/// The static twin of `s`, if `s` is a frequent XMPP name or namespace.
+/// The interned strings with their slots in [`TABLE`] (generated offline with [`slot`]).
+static ENTRIES: [(usize, &str); 121] = [
+    (19, "available"),
+    (22, "enable"),
+    (36, "to"),
+    (42, "urn:xmpp:receipts"),
+    (63, "jabber:server"),
+    (64, "error"),
+    (69, "parent"),
+    (100, "field"),
+    (104, "urn:ietf:params:xml:ns:xmpp-bind"),
+    (106, "urn:ietf:params:xml:ns:xmpp-tls"),
+    (118, "show"),
+    (122, "iq"),
+    (132, "urn:xmpp:carbons:2"),
+    (136, "1.0"),
+    (137, "displayed"),
+    (150, "urn:ietf:params:xml:ns:xmpp-stanzas"),
+    (155, "en"),
+    (174, "inactive"),
+    (179, "stamp"),
+    (202, "mechanism"),
+    (214, "http://jabber.org/protocol/disco"),
+    (227, "away"),
+    (237, "request"),
+    (247, "normal"),
+    (248, "active"),
+    (249, "received"),
+    (252, "status"),
+    (268, "true"),
+    (270, "subscribe"),
+    (280, "urn:xmpp:stanza-id:0"),
+    (303, "ver"),
+    (305, "urn:xmpp:sm:3"),
+    (306, "x"),
+    (310, "urn:xmpp:chat-markers:0"),
+    (357, "none"),
+    (358, "priority"),
+    (359, "node"),
+    (367, "markable"),
+    (379, "reason"),
+    (393, "urn:xmpp:delay"),
+    (396, "query"),
+    (413, "http://jabber.org/protocol/pubsub"),
+    (415, "publish"),
+    (420, "urn:ietf:params:xml:ns:xmpp-streams"),
+    (431, "http://jabber.org/protocol/disco#info"),
+    (432, "presence"),
+    (434, "forward"),
+    (442, "event"),
+    (446, "version"),
+    (451, "continue"),
+    (471, "urn:xmpp:hints"),
+    (479, "jid"),
+    (505, "items"),
+    (507, "jabber:iq:roster"),
+    (509, "http://www.w3.org/XML/1998/namespace"),
+    (533, "both"),
+    (534, "headline"),
+    (536, "jabber:x"),
+    (545, "chat"),
+    (546, "store"),
+    (561, "urn:xmpp:sid:0"),
+    (576, "jabber:iq:private"),
+    (594, "urn:xmpp:message-correct:0"),
+    (606, "features"),
+    (607, "bind"),
+    (609, "gone"),
+    (610, "item"),
+    (621, "remove"),
+    (622, "http://etherx.jabber.org/streams"),
+    (630, "r"),
+    (640, "origin-id"),
+    (645, "replace"),
+    (650, "by"),
+    (651, "private"),
+    (663, "mechanisms"),
+    (666, "dnd"),
+    (692, "unsubscribe"),
+    (695, "a"),
+    (698, "urn:xmpp:ping"),
+    (721, "delay"),
+    (726, "value"),
+    (733, "xa"),
+    (741, "forwarded"),
+    (749, "stream"),
+    (780, "modify"),
+    (781, "jabber:client"),
+    (801, "id"),
+    (803, "groupchat"),
+    (810, "get"),
+    (813, "composing"),
+    (816, "set"),
+    (820, "urn:xmpp:mam:2"),
+    (825, "urn:ietf:params:xml:ns:xmpp-sasl"),
+    (830, "http://jabber.org/protocol/pubsub#event"),
+    (841, "resource"),
+    (843, "type"),
+    (844, "false"),
+    (846, "stanza-id"),
+    (848, "identifier"),
+    (855, "acknowledged"),
+    (865, "thread"),
+    (869, "http://jabber.org/protocol/disco#items"),
+    (880, "group"),
+    (894, "body"),
+    (900, "wait"),
+    (902, "cancel"),
+    (910, "probe"),
+    (911, "unavailable"),
+    (915, "auth"),
+    (927, "result"),
+    (932, "unsubscribed"),
+    (949, "name"),
+    (955, "subject"),
+    (982, "urn:xmpp:forward:0"),
+    (987, "paused"),
+    (991, "from"),
+    (995, "message"),
+    (1002, "lang"),
+    (1011, "http://jabber.org/protocol/chatstates"),
+    (1017, "jabber:x:data"),
+    (1023, "subscribed"),
+];
+
+/// Slots of a perfect hash over the interned strings: 0 for none, else 1 + the index into
+/// [`ENTRIES`] (one byte per slot keeps the table in a few cache lines).
+static TABLE: [u8; 1024] = table();
+
+// Evaluated at compile time, where an out-of-bounds index or a lossy cast is a build error,
+// not a panic.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const fn table() -> [u8; 1024] {
+    assert!(ENTRIES.len() < 255);
+    let mut t = [0; 1024];
+    let mut i = 0;
+    while i < ENTRIES.len() {
+        t[ENTRIES[i].0] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+}
+
+/// The slot of `b` in [`TABLE`]: a multiplicative hash of the length and five bytes, with a
+/// multiplier chosen so that the interned strings never collide.
+#[inline]
+fn slot(b: &[u8]) -> Option<usize> {
+    let (&first, &last) = (b.first()?, b.last()?);
+    let (&mid, &third) = (b.get(b.len() / 2)?, b.get(b.len() / 3)?);
+    let &penultimate = b.get(b.len().saturating_sub(2))?;
+    let x = (b.len() as u64 & 0xFF)
+        | u64::from(first) << 8
+        | u64::from(last) << 16
+        | u64::from(mid) << 24
+        | u64::from(third) << 32
+        | u64::from(penultimate) << 40;
+    usize::try_from(x.wrapping_mul(0xA140_205C_6FF0_4C0B) >> 54).ok()
+}
+
+/// The static twin of `s`, if `s` is a frequent XMPP name, namespace or attribute value.
 #[inline]
 pub(crate) fn intern(s: &str) -> Option<ByteString> {
-    let b = s.as_bytes();
-    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return None };
-    // Length, first and last byte select (nearly always) one candidate; one comparison decides.
-    let candidates: &[&'static str] = match (b.len(), first, last) {
-        (1, b'a', b'a') => &["a"],
-        (1, b'r', b'r') => &["r"],
-        (1, b'x', b'x') => &["x"],
-        (2, b'b', b'y') => &["by"],
-        (2, b'e', b'n') => &["en"],
-        (2, b'i', b'd') => &["id"],
-        (2, b'i', b'q') => &["iq"],
-        (2, b't', b'o') => &["to"],
-        (2, b'x', b'a') => &["xa"],
-        (3, b'1', b'0') => &["1.0"],
-        (3, b'd', b'd') => &["dnd"],
-        (3, b'g', b't') => &["get"],
-        (3, b'j', b'd') => &["jid"],
-        (3, b's', b't') => &["set"],
-        (3, b'v', b'r') => &["ver"],
-        (4, b'a', b'h') => &["auth"],
-        (4, b'a', b'y') => &["away"],
-        (4, b'b', b'd') => &["bind"],
-        (4, b'b', b'h') => &["both"],
-        (4, b'b', b'y') => &["body"],
-        (4, b'c', b't') => &["chat"],
-        (4, b'f', b'm') => &["from"],
-        (4, b'g', b'e') => &["gone"],
-        (4, b'i', b'm') => &["item"],
-        (4, b'l', b'g') => &["lang"],
-        (4, b'n', b'e') => &["node", "name", "none"],
-        (4, b's', b'w') => &["show"],
-        (4, b't', b'e') => &["type", "true"],
-        (4, b'w', b't') => &["wait"],
-        (5, b'd', b'y') => &["delay"],
-        (5, b'e', b'r') => &["error"],
-        (5, b'e', b't') => &["event"],
-        (5, b'f', b'd') => &["field"],
-        (5, b'f', b'e') => &["false"],
-        (5, b'g', b'p') => &["group"],
-        (5, b'i', b's') => &["items"],
-        (5, b'p', b'e') => &["probe"],
-        (5, b'q', b'y') => &["query"],
-        (5, b's', b'e') => &["store"],
-        (5, b's', b'p') => &["stamp"],
-        (5, b'v', b'e') => &["value"],
-        (6, b'a', b'e') => &["active"],
-        (6, b'c', b'l') => &["cancel"],
-        (6, b'e', b'e') => &["enable"],
-        (6, b'm', b'y') => &["modify"],
-        (6, b'n', b'l') => &["normal"],
-        (6, b'p', b'd') => &["paused"],
-        (6, b'p', b't') => &["parent"],
-        (6, b'r', b'e') => &["remove"],
-        (6, b'r', b'n') => &["reason"],
-        (6, b'r', b't') => &["result"],
-        (6, b's', b'm') => &["stream"],
-        (6, b's', b's') => &["status"],
-        (6, b't', b'd') => &["thread"],
-        (7, b'f', b'd') => &["forward"],
-        (7, b'm', b'e') => &["message"],
-        (7, b'p', b'e') => &["private"],
-        (7, b'p', b'h') => &["publish"],
-        (7, b'r', b'e') => &["replace"],
-        (7, b'r', b't') => &["request"],
-        (7, b's', b't') => &["subject"],
-        (7, b'v', b'n') => &["version"],
-        (8, b'c', b'e') => &["continue"],
-        (8, b'f', b's') => &["features"],
-        (8, b'h', b'e') => &["headline"],
-        (8, b'i', b'e') => &["inactive"],
-        (8, b'j', b'x') => &["jabber:x"],
-        (8, b'm', b'e') => &["markable"],
-        (8, b'p', b'e') => &["presence"],
-        (8, b'p', b'y') => &["priority"],
-        (8, b'r', b'd') => &["received"],
-        (8, b'r', b'e') => &["resource"],
-        (9, b'a', b'e') => &["available"],
-        (9, b'c', b'g') => &["composing"],
-        (9, b'd', b'd') => &["displayed"],
-        (9, b'f', b'd') => &["forwarded"],
-        (9, b'g', b't') => &["groupchat"],
-        (9, b'm', b'm') => &["mechanism"],
-        (9, b'o', b'd') => &["origin-id"],
-        (9, b's', b'd') => &["stanza-id"],
-        (9, b's', b'e') => &["subscribe"],
-        (10, b'i', b'r') => &["identifier"],
-        (10, b'm', b's') => &["mechanisms"],
-        (10, b's', b'd') => &["subscribed"],
-        (11, b'u', b'e') => &["unavailable", "unsubscribe"],
-        (12, b'a', b'd') => &["acknowledged"],
-        (12, b'u', b'd') => &["unsubscribed"],
-        (13, b'j', b'a') => &["jabber:x:data"],
-        (13, b'j', b'r') => &["jabber:server"],
-        (13, b'j', b't') => &["jabber:client"],
-        (13, b'u', b'3') => &["urn:xmpp:sm:3"],
-        (13, b'u', b'g') => &["urn:xmpp:ping"],
-        (14, b'u', b'0') => &["urn:xmpp:sid:0"],
-        (14, b'u', b'2') => &["urn:xmpp:mam:2"],
-        (14, b'u', b's') => &["urn:xmpp:hints"],
-        (14, b'u', b'y') => &["urn:xmpp:delay"],
-        (16, b'j', b'r') => &["jabber:iq:roster"],
-        (17, b'j', b'e') => &["jabber:iq:private"],
-        (17, b'u', b's') => &["urn:xmpp:receipts"],
-        (18, b'u', b'0') => &["urn:xmpp:forward:0"],
-        (18, b'u', b'2') => &["urn:xmpp:carbons:2"],
-        (20, b'u', b'0') => &["urn:xmpp:stanza-id:0"],
-        (23, b'u', b'0') => &["urn:xmpp:chat-markers:0"],
-        (26, b'u', b'0') => &["urn:xmpp:message-correct:0"],
-        (31, b'u', b's') => &["urn:ietf:params:xml:ns:xmpp-tls"],
-        (32, b'h', b'o') => &["http://jabber.org/protocol/disco"],
-        (32, b'h', b's') => &["http://etherx.jabber.org/streams"],
-        (32, b'u', b'd') => &["urn:ietf:params:xml:ns:xmpp-bind"],
-        (32, b'u', b'l') => &["urn:ietf:params:xml:ns:xmpp-sasl"],
-        (33, b'h', b'b') => &["http://jabber.org/protocol/pubsub"],
-        (35, b'u', b's') => &["urn:ietf:params:xml:ns:xmpp-stanzas", "urn:ietf:params:xml:ns:xmpp-streams"],
-        (36, b'h', b'e') => &["http://www.w3.org/XML/1998/namespace"],
-        (37, b'h', b'o') => &["http://jabber.org/protocol/disco#info"],
-        (37, b'h', b's') => &["http://jabber.org/protocol/chatstates"],
-        (38, b'h', b's') => &["http://jabber.org/protocol/disco#items"],
-        (39, b'h', b't') => &["http://jabber.org/protocol/pubsub#event"],
-        _ => return None,
-    };
-    candidates.iter().find(|c| c.as_bytes() == b).map(|c| ByteString::from_static(c))
+    intern_bytes(s.as_bytes())
+}
+
+/// [`intern`] for bytes (a match is always valid UTF-8: it equals a static `str`).
+#[inline]
+pub(crate) fn intern_bytes(b: &[u8]) -> Option<ByteString> {
+    let i = usize::from(*TABLE.get(slot(b)?)?);
+    let &(_, cand) = ENTRIES.get(i.checked_sub(1)?)?;
+    crate::chars::bytes_eq(cand.as_bytes(), b).then(|| ByteString::from_static(cand))
+}
+
+/// Every interned string, for tests.
+#[cfg(test)]
+pub(crate) fn all() -> impl Iterator<Item = &'static str> {
+    TABLE
+        .iter()
+        .filter_map(|&i| ENTRIES.get(usize::from(i).checked_sub(1)?))
+        .map(|&(_, s)| s)
 }
 
 #[cfg(test)]
@@ -153,5 +211,12 @@ mod tests {
             assert_eq!(intern(s).as_deref(), Some(s), "{s} should be interned");
         }
         assert_eq!(intern("not-a-common-name"), None);
+        assert_eq!(intern(""), None);
+        assert_eq!(super::all().count(), 121);
+        for s in super::all() {
+            assert_eq!(intern(s).as_deref(), Some(s));
+            // A near miss hashes elsewhere or fails the comparison.
+            assert_eq!(intern(&format!("{s}x")), None);
+        }
     }
 }

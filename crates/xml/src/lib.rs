@@ -13,8 +13,9 @@
 //!   normalisation (§3.3.3), line-end handling (§2.11), CDATA sections.
 //! - The RFC 6120 §11 restrictions, each a typed [`XmlError`] whose
 //!   [`XmlError::condition`] is the RFC 6120 §4.9.3 stream error to send.
-//! - [`Limits`] (RFC 6120 §13.12 resource exhaustion): stanza size, depth, attribute and
-//!   namespace-declaration counts, name length; exceeding one is `policy-violation`.
+//! - [`Limits`] against denial of service (RFC 6120 §13.12, XEP-0205): stanza size, depth,
+//!   attribute and namespace-declaration counts, name length; exceeding one is
+//!   `policy-violation`.
 //! - A serializer with minimal namespace declarations ([`Element::write_to`]).
 //!
 //! # Decisions
@@ -28,6 +29,9 @@
 //!   6120 §11.1 only asks senders to escape.
 //! - The content namespace of the stream header (`jabber:client`, `jabber:server`, ...) is
 //!   not checked here; the stream layer decides which it supports.
+//! - Memory: each top-level item is split off the input buffer without copying, so its
+//!   strings share the allocation of the chunk(s) it arrived in; holding a parsed stanza for
+//!   long keeps at most that buffer alive. Strings that needed unescaping are separate.
 //! - Depth: the default [`Limits::max_depth`] is 64. The parser and serializer never recurse,
 //!   but derived `Drop`, `PartialEq`, `Hash` and `Clone` of [`Element`] do, so parsed trees keep
 //!   that recursion bounded by the limit.
@@ -51,7 +55,8 @@ pub use write::write_stream_end;
 /// The streams namespace (RFC 6120 §4.8.1).
 pub const STREAMS_NS: &str = "http://etherx.jabber.org/streams";
 
-/// Resource limits (RFC 6120 §13.12). Exceeding any is a `policy-violation`.
+/// Resource limits against denial of service (RFC 6120 §13.12, XEP-0205). Exceeding any is a
+/// `policy-violation`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum size in bytes of one top-level item (stanza, nonza or stream header), and so
@@ -113,13 +118,19 @@ impl StreamHeader {
             name: ByteString::from_static("stream"),
             attrs: Vec::new(),
             default_ns: Some(default_ns.into()),
-            prefixes: vec![(ByteString::from_static("stream"), ByteString::from_static(STREAMS_NS))],
+            prefixes: vec![(
+                ByteString::from_static("stream"),
+                ByteString::from_static(STREAMS_NS),
+            )],
         }
     }
 
     /// Value of the unprefixed attribute `name`.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.ns.is_none() && *a.name == *name).map(|a| &*a.value)
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_none() && *a.name == *name)
+            .map(|a| &*a.value)
     }
 
     /// `xml:lang`, if present.

@@ -72,6 +72,9 @@ struct Item {
 pub struct Parser {
     limits: Limits,
     fragments: bool,
+    /// Input already checked to be UTF-8, which comes before `buf`: top-level elements that
+    /// arrived complete are built from it directly, without the first pass.
+    text: ByteString,
     buf: BytesMut,
     /// Bytes removed from the front of `buf` since the start (or the last reset).
     consumed: usize,
@@ -89,7 +92,7 @@ impl std::fmt::Debug for Parser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parser")
             .field("fragments", &self.fragments)
-            .field("buffered", &self.buf.len())
+            .field("buffered", &self.buffered())
             .field("consumed", &self.consumed)
             .field("phase", &self.phase)
             .field("failed", &self.failed)
@@ -118,6 +121,7 @@ impl Parser {
         Self {
             limits,
             fragments,
+            text: ByteString::new(),
             buf: BytesMut::new(),
             consumed: 0,
             phase: Phase::Prolog,
@@ -145,18 +149,31 @@ impl Parser {
 
     /// Bytes held but not yet returned as events.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.text.len() + self.buf.len()
     }
 
-    /// Restarts the stream (RFC 6120 §4.3.3, after STARTTLS or SASL success): forgets the old
-    /// header and its namespaces and expects a new header. Buffered input is discarded, since
-    /// after STARTTLS anything received before the TLS handshake must not be processed as
-    /// part of the secured stream.
+    /// Restarts the stream (RFC 6120 §4.3.3) after STARTTLS: forgets the old header and its
+    /// namespaces and expects a new header. Buffered input is discarded: anything received in
+    /// plaintext after `<starttls/>` must not be processed as part of the secured stream
+    /// (RFC 6120 §5.4.3.3).
     pub fn reset(&mut self) {
         let limits = self.limits.clone();
         let scratch = std::mem::take(&mut self.scratch);
         *self = Self::with_mode(limits, self.fragments);
         self.scratch = scratch;
+    }
+
+    /// Restarts the stream like [`Parser::reset`] but keeps input already buffered, which
+    /// belongs to the new stream: for the restart after SASL success (RFC 6120 §6.4.6), where
+    /// a client may have pipelined its new stream header (XEP-0305). Never use this after
+    /// STARTTLS.
+    pub fn reset_keep_buffered(&mut self) {
+        self.unfreeze();
+        let buf = std::mem::take(&mut self.buf);
+        let failed = self.failed.take();
+        self.reset();
+        self.buf = buf;
+        self.failed = failed;
     }
 
     /// The next event, `Ok(None)` when more input is needed.
@@ -168,6 +185,7 @@ impl Parser {
             Ok(ev) => Ok(ev),
             Err(e) => {
                 self.failed = Some(e.clone());
+                self.text = ByteString::new();
                 self.buf = BytesMut::new();
                 self.item = None;
                 Err(e)
@@ -180,6 +198,7 @@ impl Parser {
         self.consumed += n;
     }
 
+    #[inline]
     fn step(&mut self) -> Result<Option<Event>, XmlError> {
         loop {
             if self.pending_end {
@@ -188,27 +207,45 @@ impl Parser {
                 return Ok(Some(Event::StreamEnd));
             }
             if self.item.is_none() {
-                let n = self.buf.iter().position(|&b| !is_space(b)).unwrap_or(self.buf.len());
+                if let Some(el) = self.fast_element() {
+                    return Ok(Some(Event::Element(el)));
+                }
+                self.unfreeze();
+                let n = self
+                    .buf
+                    .iter()
+                    .position(|&b| !is_space(b))
+                    .unwrap_or(self.buf.len());
                 if n > 0 {
                     self.decl_allowed = false;
                     self.discard(n);
                 }
-                let Some(&first) = self.buf.first() else { return Ok(None) };
+                let Some(&first) = self.buf.first() else {
+                    return Ok(None);
+                };
                 if self.phase == Phase::Closed {
                     return Err(nwf(self.consumed, "data after the stream end"));
                 }
                 if first != b'<' {
-                    if let Some(skip) = self.check_encoding()? {
-                        self.discard(skip);
-                        continue;
-                    }
-                    if self.decl_allowed && self.buf.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.buf)
-                    {
-                        return Ok(None);
+                    if self.decl_allowed && self.consumed == 0 {
+                        // Wait until a signature (BOM, UTF-16 NULs) can be told apart, so
+                        // that the verdict does not depend on how the input was chunked.
+                        if self.buf.len() < 3 {
+                            return Ok(None);
+                        }
+                        if let Some(skip) = self.check_encoding()? {
+                            self.discard(skip);
+                            continue;
+                        }
                     }
                     return Err(nwf(self.consumed, "character data outside of an element"));
                 }
-                self.item = Some(Item { kind: Kind::Undecided, scan: Scan::Open, pos: 1, depth: 0 });
+                self.item = Some(Item {
+                    kind: Kind::Undecided,
+                    scan: Scan::Open,
+                    pos: 1,
+                    depth: 0,
+                });
             }
             match self.scan()? {
                 None => {
@@ -231,6 +268,84 @@ impl Parser {
         }
     }
 
+    /// Puts text that the fast path could not use back in front of the byte buffer, for the
+    /// first pass. Copies at most what arrived since the last complete element.
+    fn unfreeze(&mut self) {
+        if self.text.is_empty() {
+            return;
+        }
+        let text = std::mem::take(&mut self.text);
+        let mut buf = BytesMut::with_capacity(text.len() + self.buf.len());
+        buf.extend_from_slice(text.as_bytes());
+        buf.extend_from_slice(&self.buf);
+        self.buf = buf;
+    }
+
+    /// The fast path for a top-level element that is already complete in the buffer: builds it
+    /// straight from the UTF-8-checked text, which also finds where it ends. Anything unusual
+    /// (an incomplete element, any error, the size limit) returns `None` and leaves the state
+    /// as it was, apart from white space skipped, so that the two-pass path decides with its
+    /// exact offsets and its chunking-independent verdicts.
+    #[inline]
+    fn fast_element(&mut self) -> Option<Element> {
+        if !(self.phase == Phase::Content || (self.fragments && self.phase == Phase::Prolog)) {
+            return None;
+        }
+        if self.text.is_empty() {
+            if self.buf.is_empty() {
+                return None;
+            }
+            let frozen = self.buf.split().freeze();
+            match ByteString::try_from(frozen.clone()) {
+                Ok(t) => self.text = t,
+                Err(e) => {
+                    // Keep the part that is not (yet) valid UTF-8 for the first pass.
+                    let n = e.valid_up_to();
+                    self.buf = BytesMut::from(frozen.get(n..).unwrap_or_default());
+                    self.text = ByteString::try_from(frozen.slice(..n)).ok()?;
+                }
+            }
+        }
+        let t: &str = &self.text;
+        let ws = t.bytes().position(|b| !is_space(b)).unwrap_or(t.len());
+        if ws > 0 {
+            self.decl_allowed = false;
+            self.consumed += ws;
+            let rest = t.get(ws..).unwrap_or_default();
+            self.text = if rest.is_empty() {
+                ByteString::new()
+            } else {
+                self.text.slice_ref(rest)
+            };
+        }
+        let b = self.text.as_bytes();
+        match (b.first(), b.get(1)) {
+            (Some(b'<'), Some(c)) if !matches!(c, b'/' | b'!' | b'?') => {}
+            _ => return None,
+        }
+        let scratch = std::mem::take(&mut self.scratch);
+        let mut builder = Builder::new_unchecked(&self.text, &self.limits, &self.ctx, scratch);
+        let result = builder.element();
+        let end = builder.pos();
+        self.scratch = builder.into_scratch();
+        let el = result.ok()?;
+        let t: &str = &self.text;
+        let item = t.get(..end)?;
+        if end > self.limits.max_stanza_bytes || crate::chars::check_chars(item).is_err() {
+            return None;
+        }
+        let rest = t.get(end..).unwrap_or_default();
+        self.text = if rest.is_empty() {
+            ByteString::new()
+        } else {
+            self.text.slice_ref(rest)
+        };
+        self.consumed += end;
+        self.decl_allowed = false;
+        self.phase = Phase::Content;
+        Some(el)
+    }
+
     fn too_big(&self) -> XmlError {
         XmlError::LimitExceeded {
             offset: self.consumed.saturating_add(self.limits.max_stanza_bytes),
@@ -242,9 +357,6 @@ impl Parser {
     /// At the very start, before anything but `<`: a UTF-8 byte order mark is skipped (XML 1.0
     /// §4.3.3 allows it), other encodings are refused (RFC 6120 §11.6). `Some(n)`: skip n bytes.
     fn check_encoding(&self) -> Result<Option<usize>, XmlError> {
-        if !self.decl_allowed {
-            return Ok(None);
-        }
         let b = &self.buf[..];
         let encoding = match b {
             [0xEF, 0xBB, 0xBF, ..] => return Ok(Some(3)),
@@ -252,18 +364,22 @@ impl Parser {
             [0, ..] | [_, 0, ..] => "UTF-16 or UTF-32 (NUL bytes)",
             _ => return Ok(None),
         };
-        Err(XmlError::UnsupportedEncoding { offset: self.consumed, encoding: encoding.into() })
+        Err(XmlError::UnsupportedEncoding {
+            offset: self.consumed,
+            encoding: encoding.into(),
+        })
     }
 
     /// Advances the scan of the current item; `Some(end)` once it is complete.
     // One state machine reads best as one match.
     #[allow(clippy::too_many_lines)]
-    #[inline(never)]
     fn scan(&mut self) -> Result<Option<usize>, XmlError> {
         let base = self.consumed;
         let max_depth = self.limits.max_depth;
         let b: &[u8] = &self.buf;
-        let Some(it) = self.item.as_mut() else { return Ok(None) };
+        let Some(it) = self.item.as_mut() else {
+            return Ok(None);
+        };
         loop {
             let rest = b.get(it.pos..).unwrap_or_default();
             match it.scan {
@@ -275,7 +391,8 @@ impl Parser {
                             let is_decl = head.len() == 6
                                 && head.starts_with(b"<?xml")
                                 && head.get(5).copied().is_some_and(is_space);
-                            if head.len() < 6 && b"<?xml".starts_with(head.get(..5).unwrap_or(head)) {
+                            if head.len() < 6 && b"<?xml".starts_with(head.get(..5).unwrap_or(head))
+                            {
                                 return Ok(None);
                             }
                             if !is_decl || !self.decl_allowed {
@@ -365,7 +482,9 @@ impl Parser {
                     it.scan = Scan::Lt;
                 }
                 Scan::Lt => {
-                    let Some(&c) = rest.first() else { return Ok(None) };
+                    let Some(&c) = rest.first() else {
+                        return Ok(None);
+                    };
                     match c {
                         b'/' => {
                             it.pos += 1;
@@ -404,9 +523,15 @@ impl Parser {
                     }
                     let offset = base + it.pos - 1;
                     return Err(match rest.get(1) {
-                        Some(b'-') => XmlError::Restricted { offset, construct: Construct::Comment },
+                        Some(b'-') => XmlError::Restricted {
+                            offset,
+                            construct: Construct::Comment,
+                        },
                         Some(b'[') => nwf(offset, "malformed CDATA section"),
-                        _ => XmlError::Restricted { offset, construct: Construct::Doctype },
+                        _ => XmlError::Restricted {
+                            offset,
+                            construct: Construct::Doctype,
+                        },
                     });
                 }
                 Scan::Cdata => {
@@ -465,8 +590,7 @@ impl Parser {
                 let name = raw.get(2..raw.len().saturating_sub(1)).unwrap_or_default();
                 let name_end = name.iter().position(|&b| is_space(b)).unwrap_or(name.len());
                 let (qname, trailing) = name.split_at(name_end);
-                if qname != self.stream_qname.as_bytes() || !trailing.iter().all(|&b| is_space(b))
-                {
+                if qname != self.stream_qname.as_bytes() || !trailing.iter().all(|&b| is_space(b)) {
                     return Err(XmlError::MismatchedEndTag {
                         offset: base,
                         expected: self.stream_qname.to_string(),
@@ -497,25 +621,25 @@ impl Parser {
         }
     }
 
-    #[inline(never)]
     fn element(&mut self, src: &ByteString) -> Result<Element, XmlError> {
         let scratch = std::mem::take(&mut self.scratch);
         let mut b = Builder::new(src, &self.limits, &self.ctx, scratch)?;
         let result = b.element().and_then(|el| {
-            if b.at_end() { Ok(el) } else { Err(nwf(src.len(), "data after the root element")) }
+            if b.at_end() {
+                Ok(el)
+            } else {
+                Err(nwf(src.len(), "data after the root element"))
+            }
         });
         self.scratch = b.into_scratch();
         result
     }
 
-    fn header(
-        &mut self,
-        src: &ByteString,
-    ) -> Result<(StreamHeader, ByteString, bool), XmlError> {
+    fn header(&mut self, src: &ByteString) -> Result<(StreamHeader, ByteString, bool), XmlError> {
         let empty_ctx = NsContext::default();
         let scratch = std::mem::take(&mut self.scratch);
         let mut b = Builder::new(src, &self.limits, &empty_ctx, scratch)?;
-        let result = b.start_tag().map(|st| {
+        let result = b.start_tag().map(|(st, empty)| {
             let prefixes = b.bindings_since(st.mark);
             let qname = b.qname_str(st.qname);
             let header = StreamHeader {
@@ -525,7 +649,7 @@ impl Parser {
                 default_ns: st.prev_default.is_some().then(|| b.default_ns()),
                 prefixes,
             };
-            (header, qname, st.empty)
+            (header, qname, empty)
         });
         self.scratch = b.into_scratch();
         let (header, qname, empty) = result?;
@@ -537,12 +661,13 @@ impl Parser {
         }
         Ok((header, qname, empty))
     }
-
 }
 
 fn utf8(raw: &Bytes, base: usize) -> Result<ByteString, XmlError> {
     ByteString::try_from(raw.clone()).map_err(|_| {
         let valid = std::str::from_utf8(raw).map_or_else(|e| e.valid_up_to(), |_| 0);
-        XmlError::InvalidUtf8 { offset: base + valid }
+        XmlError::InvalidUtf8 {
+            offset: base + valid,
+        }
     })
 }

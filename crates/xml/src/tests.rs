@@ -54,21 +54,40 @@ fn rfc6120_stream_header_and_stanzas() {
     );
     let evs = events(Parser::new(Limits::default()), input.as_bytes()).unwrap();
     assert_eq!(evs.len(), 4, "{evs:?}");
-    let Event::StreamStart(h) = &evs[0] else { panic!("{evs:?}") };
+    let Event::StreamStart(h) = &evs[0] else {
+        panic!("{evs:?}")
+    };
     assert_eq!(&*h.ns, STREAMS_NS);
     assert_eq!(&*h.name, "stream");
     assert_eq!(h.default_ns.as_deref(), Some("jabber:client"));
     assert_eq!(h.attr("to"), Some("example.com"));
     assert_eq!(h.attr("version"), Some("1.0"));
     assert_eq!(h.prefixes.len(), 1);
-    assert_eq!((&*h.prefixes[0].0, &*h.prefixes[0].1), ("stream", STREAMS_NS));
-    let Event::Element(m) = &evs[1] else { panic!("{evs:?}") };
-    assert!(m.is("message", "jabber:client"), "content namespace inherited from the header");
+    assert_eq!(
+        (&*h.prefixes[0].0, &*h.prefixes[0].1),
+        ("stream", STREAMS_NS)
+    );
+    let Event::Element(m) = &evs[1] else {
+        panic!("{evs:?}")
+    };
+    assert!(
+        m.is("message", "jabber:client"),
+        "content namespace inherited from the header"
+    );
     assert_eq!(m.lang(), Some("en"));
-    assert_eq!(m.get_child("body", "jabber:client").map(|b| b.text().into_owned()).as_deref(),
-        Some("Art thou not Romeo, and a Montague?"));
-    let Event::Element(f) = &evs[2] else { panic!("{evs:?}") };
-    assert!(f.is("features", STREAMS_NS), "stream prefix of the header resolves in stanzas");
+    assert_eq!(
+        m.get_child("body", "jabber:client")
+            .map(|b| b.text().into_owned())
+            .as_deref(),
+        Some("Art thou not Romeo, and a Montague?")
+    );
+    let Event::Element(f) = &evs[2] else {
+        panic!("{evs:?}")
+    };
+    assert!(
+        f.is("features", STREAMS_NS),
+        "stream prefix of the header resolves in stanzas"
+    );
     assert!(f.has_child("bind", "urn:ietf:params:xml:ns:xmpp-bind"));
     assert_eq!(evs[3], Event::StreamEnd);
 }
@@ -92,18 +111,27 @@ fn text_between_stanzas_is_not_well_formed() {
 
 #[test]
 fn wrong_stream_root_is_invalid_namespace() {
-    let e = events(Parser::new(Limits::default()), b"<stream:stream xmlns:stream='urn:wrong'>")
-        .unwrap_err();
+    let e = events(
+        Parser::new(Limits::default()),
+        b"<stream:stream xmlns:stream='urn:wrong'>",
+    )
+    .unwrap_err();
     assert_eq!(e.condition(), C::InvalidNamespace);
-    let e = events(Parser::new(Limits::default()), b"<foo xmlns='http://etherx.jabber.org/streams'>")
-        .unwrap_err();
+    let e = events(
+        Parser::new(Limits::default()),
+        b"<foo xmlns='http://etherx.jabber.org/streams'>",
+    )
+    .unwrap_err();
     assert_eq!(e.condition(), C::InvalidNamespace);
 }
 
 #[test]
 fn unbound_stream_prefix_is_bad_namespace_prefix() {
-    let e = events(Parser::new(Limits::default()), b"<stream:stream xmlns='jabber:client'>")
-        .unwrap_err();
+    let e = events(
+        Parser::new(Limits::default()),
+        b"<stream:stream xmlns='jabber:client'>",
+    )
+    .unwrap_err();
     assert_eq!(e.condition(), C::BadNamespacePrefix);
 }
 
@@ -120,7 +148,12 @@ fn data_after_stream_end_is_rejected() {
     assert_eq!(e.condition(), C::NotWellFormed);
     // White space after the end is fine.
     let input = format!("{HEADER}</stream:stream> \n");
-    assert_eq!(events(Parser::new(Limits::default()), input.as_bytes()).unwrap().len(), 2);
+    assert_eq!(
+        events(Parser::new(Limits::default()), input.as_bytes())
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -130,23 +163,56 @@ fn self_closed_stream_header_starts_and_ends() {
         b"<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/>",
     )
     .unwrap();
-    assert!(matches!(evs.as_slice(), [Event::StreamStart(_), Event::StreamEnd]), "{evs:?}");
+    assert!(
+        matches!(evs.as_slice(), [Event::StreamStart(_), Event::StreamEnd]),
+        "{evs:?}"
+    );
 }
 
 #[test]
 fn reset_expects_a_new_header_and_forgets_buffered_input() {
     let mut p = Parser::new(Limits::default());
-    p.feed(format!("{HEADER}<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><injected/>").as_bytes());
+    p.feed(
+        format!("{HEADER}<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><injected/>")
+            .as_bytes(),
+    );
     assert!(matches!(p.next_event(), Ok(Some(Event::StreamStart(_)))));
     assert!(matches!(p.next_event(), Ok(Some(Event::Element(_)))));
     p.reset();
-    assert_eq!(p.buffered(), 0, "plaintext after <starttls/> must not survive the reset");
+    assert_eq!(
+        p.buffered(),
+        0,
+        "plaintext after <starttls/> must not survive the reset"
+    );
     p.feed(b"<?xml version='1.0'?>");
     p.feed(HEADER.replace("example.com", "example.org").as_bytes());
-    let Ok(Some(Event::StreamStart(h))) = p.next_event() else { panic!("no new header") };
+    let Ok(Some(Event::StreamStart(h))) = p.next_event() else {
+        panic!("no new header")
+    };
     assert_eq!(h.attr("to"), Some("example.org"));
     p.feed(b"<iq type='get' id='1'/>");
-    let Ok(Some(Event::Element(iq))) = p.next_event() else { panic!("no stanza") };
+    let Ok(Some(Event::Element(iq))) = p.next_event() else {
+        panic!("no stanza")
+    };
+    assert!(iq.is("iq", "jabber:client"));
+}
+
+#[test]
+fn sasl_restart_keeps_a_pipelined_header() {
+    let mut p = Parser::new(Limits::default());
+    p.feed(
+        format!("{HEADER}<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>{HEADER}<iq/>").as_bytes(),
+    );
+    assert!(matches!(p.next_event(), Ok(Some(Event::StreamStart(_)))));
+    assert!(matches!(p.next_event(), Ok(Some(Event::Element(_)))));
+    p.reset_keep_buffered();
+    assert!(
+        matches!(p.next_event(), Ok(Some(Event::StreamStart(_)))),
+        "pipelined header"
+    );
+    let Ok(Some(Event::Element(iq))) = p.next_event() else {
+        panic!("no stanza")
+    };
     assert!(iq.is("iq", "jabber:client"));
 }
 
@@ -181,7 +247,9 @@ fn xml_declaration_variants() {
 fn non_utf8_encoding_is_unsupported_encoding() {
     let input = format!("<?xml version='1.0' encoding='ISO-8859-1'?>{HEADER}");
     let e = events(Parser::new(Limits::default()), input.as_bytes()).unwrap_err();
-    assert!(matches!(&e, XmlError::UnsupportedEncoding { encoding, .. } if encoding == "ISO-8859-1"));
+    assert!(
+        matches!(&e, XmlError::UnsupportedEncoding { encoding, .. } if encoding == "ISO-8859-1")
+    );
     assert_eq!(e.condition(), C::UnsupportedEncoding);
 }
 
@@ -197,7 +265,11 @@ fn utf16_is_unsupported_encoding() {
 fn late_or_malformed_declarations_are_rejected() {
     let input = format!(" <?xml version='1.0'?>{HEADER}");
     let e = events(Parser::new(Limits::default()), input.as_bytes()).unwrap_err();
-    assert_eq!(e.condition(), C::RestrictedXml, "a declaration after white space is a PI");
+    assert_eq!(
+        e.condition(),
+        C::RestrictedXml,
+        "a declaration after white space is a PI"
+    );
     let input = format!("<?xml version='1.1'?>{HEADER}");
     let e = events(Parser::new(Limits::default()), input.as_bytes()).unwrap_err();
     assert_eq!(e.condition(), C::NotWellFormed);
@@ -211,7 +283,16 @@ fn late_or_malformed_declarations_are_rejected() {
 #[test]
 fn comments_are_restricted_xml() {
     let e = frag_err("<a><!-- hi --></a>");
-    assert!(matches!(e, XmlError::Restricted { construct: Construct::Comment, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            XmlError::Restricted {
+                construct: Construct::Comment,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::RestrictedXml);
     assert_eq!(stream_err("<!-- between -->").condition(), C::RestrictedXml);
 }
@@ -219,16 +300,37 @@ fn comments_are_restricted_xml() {
 #[test]
 fn processing_instructions_are_restricted_xml() {
     let e = frag_err("<a><?pi data?></a>");
-    assert!(matches!(e, XmlError::Restricted { construct: Construct::ProcessingInstruction, .. }));
+    assert!(matches!(
+        e,
+        XmlError::Restricted {
+            construct: Construct::ProcessingInstruction,
+            ..
+        }
+    ));
     assert_eq!(stream_err("<?pi?>").condition(), C::RestrictedXml);
-    assert_eq!(stream_err("<?xml version='1.0'?>").condition(), C::RestrictedXml);
+    assert_eq!(
+        stream_err("<?xml version='1.0'?>").condition(),
+        C::RestrictedXml
+    );
 }
 
 #[test]
 fn doctype_and_entity_declarations_are_restricted_xml() {
-    let e = events(Parser::new(Limits::default()), b"<!DOCTYPE stream [<!ENTITY x 'y'>]>")
-        .unwrap_err();
-    assert!(matches!(e, XmlError::Restricted { construct: Construct::Doctype, .. }), "{e:?}");
+    let e = events(
+        Parser::new(Limits::default()),
+        b"<!DOCTYPE stream [<!ENTITY x 'y'>]>",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            XmlError::Restricted {
+                construct: Construct::Doctype,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::RestrictedXml);
     assert_eq!(cond("<a><!ENTITY x 'y'></a>"), C::RestrictedXml);
 }
@@ -236,23 +338,41 @@ fn doctype_and_entity_declarations_are_restricted_xml() {
 #[test]
 fn undeclared_entities_are_restricted_xml() {
     let e = frag_err("<a>&nbsp;</a>");
-    assert!(matches!(&e, XmlError::UndeclaredEntity { name, .. } if name == "nbsp"), "{e:?}");
+    assert!(
+        matches!(&e, XmlError::UndeclaredEntity { name, .. } if name == "nbsp"),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::RestrictedXml);
     assert_eq!(cond("<a b='&x;'/>"), C::RestrictedXml);
 }
 
 #[test]
 fn malformed_references_are_not_well_formed() {
-    for input in ["<a>&amp</a>", "<a>& x;</a>", "<a>&#;</a>", "<a>&#x;</a>", "<a>&#xZZ;</a>",
-        "<a>&#12a;</a>", "<a b='&'/>", "<a>&;</a>"] {
+    for input in [
+        "<a>&amp</a>",
+        "<a>& x;</a>",
+        "<a>&#;</a>",
+        "<a>&#x;</a>",
+        "<a>&#xZZ;</a>",
+        "<a>&#12a;</a>",
+        "<a b='&'/>",
+        "<a>&;</a>",
+    ] {
         assert_eq!(cond(input), C::NotWellFormed, "{input}");
     }
 }
 
 #[test]
 fn character_references_must_be_chars() {
-    for input in ["<a>&#0;</a>", "<a>&#x1;</a>", "<a>&#xD800;</a>", "<a>&#xFFFE;</a>",
-        "<a>&#x110000;</a>", "<a>&#99999999999999999999;</a>", "<a b='&#8;'/>"] {
+    for input in [
+        "<a>&#0;</a>",
+        "<a>&#x1;</a>",
+        "<a>&#xD800;</a>",
+        "<a>&#xFFFE;</a>",
+        "<a>&#x110000;</a>",
+        "<a>&#99999999999999999999;</a>",
+        "<a b='&#8;'/>",
+    ] {
         let e = frag_err(input);
         assert!(matches!(e, XmlError::InvalidChar { .. }), "{input}: {e:?}");
         assert_eq!(e.condition(), C::NotWellFormed);
@@ -261,18 +381,34 @@ fn character_references_must_be_chars() {
 
 #[test]
 fn literal_non_chars_are_not_well_formed() {
-    for input in ["<a>\u{1}</a>", "<a b='\u{8}'/>", "<a>\u{FFFE}</a>", "<a>\u{FFFF}</a>",
-        "<a\u{0}/>"] {
+    for input in [
+        "<a>\u{1}</a>",
+        "<a b='\u{8}'/>",
+        "<a>\u{FFFE}</a>",
+        "<a>\u{FFFF}</a>",
+        "<a\u{0}/>",
+    ] {
         let e = frag_err(input);
-        assert!(matches!(e, XmlError::InvalidChar { .. }), "{input:?}: {e:?}");
+        assert!(
+            matches!(e, XmlError::InvalidChar { .. }),
+            "{input:?}: {e:?}"
+        );
     }
 }
 
 #[test]
 fn invalid_utf8_is_not_well_formed() {
-    for input in [&b"<a>\xFF</a>"[..], b"<a>\xC3</a>", b"<a>\xED\xA0\x80</a>", b"<a b='\xC0\x80'/>"] {
+    for input in [
+        &b"<a>\xFF</a>"[..],
+        b"<a>\xC3</a>",
+        b"<a>\xED\xA0\x80</a>",
+        b"<a b='\xC0\x80'/>",
+    ] {
         let e = parse_element(input).unwrap_err();
-        assert!(matches!(e, XmlError::InvalidUtf8 { offset: 3.. }), "{input:?}: {e:?}");
+        assert!(
+            matches!(e, XmlError::InvalidUtf8 { offset: 3.. }),
+            "{input:?}: {e:?}"
+        );
         assert_eq!(e.condition(), C::NotWellFormed);
     }
 }
@@ -280,11 +416,17 @@ fn invalid_utf8_is_not_well_formed() {
 #[test]
 fn duplicate_attributes_are_not_well_formed() {
     let e = frag_err("<a x='1' x='2'/>");
-    assert!(matches!(&e, XmlError::DuplicateAttribute { name, .. } if name == "x"), "{e:?}");
+    assert!(
+        matches!(&e, XmlError::DuplicateAttribute { name, .. } if name == "x"),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::NotWellFormed);
     // XML Namespaces §6.3: same expanded name through two prefixes.
     let e = frag_err("<a xmlns:p='urn:x' xmlns:q='urn:x' p:y='1' q:y='2'/>");
-    assert!(matches!(&e, XmlError::DuplicateAttribute { name, .. } if name == "q:y"), "{e:?}");
+    assert!(
+        matches!(&e, XmlError::DuplicateAttribute { name, .. } if name == "q:y"),
+        "{e:?}"
+    );
     assert_eq!(cond("<a xmlns='urn:a' xmlns='urn:b'/>"), C::NotWellFormed);
     // Same local name, different namespaces: fine.
     let a = el("<a xmlns:p='urn:x' y='1' p:y='2' xml:y='3'/>");
@@ -296,10 +438,17 @@ fn duplicate_attributes_are_not_well_formed() {
 #[test]
 fn unbound_prefixes_are_bad_namespace_prefix() {
     let e = frag_err("<p:a/>");
-    assert!(matches!(&e, XmlError::UnboundPrefix { prefix, .. } if prefix == "p"), "{e:?}");
+    assert!(
+        matches!(&e, XmlError::UnboundPrefix { prefix, .. } if prefix == "p"),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::BadNamespacePrefix);
     assert_eq!(cond("<a p:b='1'/>"), C::BadNamespacePrefix);
-    assert_eq!(cond("<a><p:b xmlns:p='urn:p'/><p:c/></a>"), C::BadNamespacePrefix, "scope ends");
+    assert_eq!(
+        cond("<a><p:b xmlns:p='urn:p'/><p:c/></a>"),
+        C::BadNamespacePrefix,
+        "scope ends"
+    );
     assert_eq!(cond("<xmlns:a/>"), C::BadNamespacePrefix);
 }
 
@@ -314,7 +463,10 @@ fn reserved_namespace_declarations_are_rejected() {
         "<a xmlns:p=''/>",
     ] {
         let e = frag_err(input);
-        assert!(matches!(e, XmlError::BadNamespaceDeclaration { .. }), "{input}: {e:?}");
+        assert!(
+            matches!(e, XmlError::BadNamespaceDeclaration { .. }),
+            "{input}: {e:?}"
+        );
         assert_eq!(e.condition(), C::BadNamespacePrefix);
     }
     // Binding xml to its own namespace is allowed.
@@ -324,17 +476,34 @@ fn reserved_namespace_declarations_are_rejected() {
 #[test]
 fn mismatched_end_tags_are_not_well_formed() {
     let e = frag_err("<a><b></a></b>");
-    assert!(matches!(&e, XmlError::MismatchedEndTag { expected, found, .. }
-        if expected == "b" && found == "a"), "{e:?}");
+    assert!(
+        matches!(&e, XmlError::MismatchedEndTag { expected, found, .. }
+        if expected == "b" && found == "a"),
+        "{e:?}"
+    );
     assert_eq!(e.condition(), C::NotWellFormed);
     // Prefixes must match as written, even when bound to the same namespace.
-    assert_eq!(cond("<p:a xmlns:p='u' xmlns:q='u'></q:a>"), C::NotWellFormed);
+    assert_eq!(
+        cond("<p:a xmlns:p='u' xmlns:q='u'></q:a>"),
+        C::NotWellFormed
+    );
 }
 
 #[test]
 fn malformed_names_are_not_well_formed() {
-    for input in ["<1a/>", "<-a/>", "<.a/>", "<a:/>", "<:a/>", "<a:b:c/>", "<a 1b='x'/>",
-        "<a b:='x'/>", "<a\u{2070}\u{D7}/>", "< a/>", "<a:1b xmlns:a='u'/>"] {
+    for input in [
+        "<1a/>",
+        "<-a/>",
+        "<.a/>",
+        "<a:/>",
+        "<:a/>",
+        "<a:b:c/>",
+        "<a 1b='x'/>",
+        "<a b:='x'/>",
+        "<a\u{2070}\u{D7}/>",
+        "< a/>",
+        "<a:1b xmlns:a='u'/>",
+    ] {
         let e = frag_err(input);
         assert_eq!(e.condition(), C::NotWellFormed, "{input}: {e:?}");
     }
@@ -346,9 +515,22 @@ fn malformed_names_are_not_well_formed() {
 
 #[test]
 fn syntax_errors_are_not_well_formed() {
-    for input in ["<a b='1'c='2'/>", "<a b=1/>", "<a b/>", "<a b='1/>", "<a / >", "<a><b></a>",
-        "<a>]]></a>", "<a b='<'/>", "<a></a><b/>", "<a>", "text", "</a>", "<a><![CDATA[x]]</a>",
-        "<a><![CDAT[x]]></a>"] {
+    for input in [
+        "<a b='1'c='2'/>",
+        "<a b=1/>",
+        "<a b/>",
+        "<a b='1/>",
+        "<a / >",
+        "<a><b></a>",
+        "<a>]]></a>",
+        "<a b='<'/>",
+        "<a></a><b/>",
+        "<a>",
+        "text",
+        "</a>",
+        "<a><![CDATA[x]]</a>",
+        "<a><![CDAT[x]]></a>",
+    ] {
         let e = frag_err(input);
         assert_eq!(e.condition(), C::NotWellFormed, "{input}: {e:?}");
     }
@@ -358,7 +540,9 @@ fn syntax_errors_are_not_well_formed() {
 
 #[test]
 fn predefined_entities_and_character_references_unescape() {
-    let a = el("<a t='&lt;&gt;&amp;&apos;&quot;&#65;&#x42;&#x1F600;'>&lt;&gt;&amp;&apos;&quot;&#65;&#x42;</a>");
+    let a = el(
+        "<a t='&lt;&gt;&amp;&apos;&quot;&#65;&#x42;&#x1F600;'>&lt;&gt;&amp;&apos;&quot;&#65;&#x42;</a>",
+    );
     assert_eq!(a.attr("t"), Some("<>&'\"AB\u{1F600}"));
     assert_eq!(a.text(), "<>&'\"AB");
 }
@@ -384,7 +568,11 @@ fn line_end_handling_in_text() {
 fn cdata_sections_are_text() {
     let a = el("<a>x<![CDATA[<b>&amp;]]]]>y<![CDATA[]]></a>");
     assert_eq!(a.text(), "x<b>&amp;]]y");
-    assert_eq!(a.nodes().len(), 1, "adjacent character data merges into one text node");
+    assert_eq!(
+        a.nodes().len(),
+        1,
+        "adjacent character data merges into one text node"
+    );
 }
 
 #[test]
@@ -396,17 +584,36 @@ fn unescaped_gt_and_quotes_in_text_are_accepted() {
 
 #[test]
 fn namespaces_resolve() {
-    let a = el("<a xmlns='urn:a' xmlns:p='urn:p'><b/><p:c p:x='1' y='2'><d xmlns=''/></p:c>\
-                <e xmlns='urn:e'><f/></e><g/></a>");
+    let a = el(
+        "<a xmlns='urn:a' xmlns:p='urn:p'><b/><p:c p:x='1' y='2'><d xmlns=''/></p:c>\
+                <e xmlns='urn:e'><f/></e><g/></a>",
+    );
     assert_eq!(a.ns(), "urn:a");
-    let kids: Vec<_> = a.children().map(|c| (c.ns().to_owned(), c.name().to_owned())).collect();
-    assert_eq!(kids, [("urn:a".into(), "b".into()), ("urn:p".into(), "c".into()),
-        ("urn:e".into(), "e".into()), ("urn:a".into(), "g".to_owned())]);
+    let kids: Vec<_> = a
+        .children()
+        .map(|c| (c.ns().to_owned(), c.name().to_owned()))
+        .collect();
+    assert_eq!(
+        kids,
+        [
+            ("urn:a".into(), "b".into()),
+            ("urn:p".into(), "c".into()),
+            ("urn:e".into(), "e".into()),
+            ("urn:a".into(), "g".to_owned())
+        ]
+    );
     let c = a.get_child("c", "urn:p").unwrap();
     assert_eq!(c.attr_ns("urn:p", "x"), Some("1"));
-    assert_eq!(c.attr("y"), Some("2"), "unprefixed attributes are in no namespace");
+    assert_eq!(
+        c.attr("y"),
+        Some("2"),
+        "unprefixed attributes are in no namespace"
+    );
     assert_eq!(c.attrs().len(), 2, "declarations are not attributes");
-    assert!(c.has_child("d", ""), "xmlns='' undeclares the default namespace");
+    assert!(
+        c.has_child("d", ""),
+        "xmlns='' undeclares the default namespace"
+    );
     assert!(a.get_child("e", "urn:e").unwrap().has_child("f", "urn:e"));
 }
 
@@ -436,17 +643,37 @@ fn limit_err(limits: Limits, input: &str) -> (Limit, C) {
 
 #[test]
 fn each_limit_is_a_policy_violation() {
-    let small = Limits { max_stanza_bytes: 64, max_depth: 3, max_attrs: 2, max_name_len: 8,
-        max_ns_decls: 2 };
-    assert_eq!(limit_err(small.clone(), &format!("<a>{}</a>", "x".repeat(100))),
-        (Limit::StanzaBytes, C::PolicyViolation));
-    assert_eq!(limit_err(small.clone(), "<a><b><c><d/></c></b></a>"), (Limit::Depth, C::PolicyViolation));
-    assert_eq!(limit_err(small.clone(), "<a x='1' y='2' z='3'/>"),
-        (Limit::Attributes, C::PolicyViolation));
-    assert_eq!(limit_err(small.clone(), "<abcdefghi/>"), (Limit::NameLength, C::PolicyViolation));
-    assert_eq!(limit_err(small.clone(), "<a b123456789='1'/>"), (Limit::NameLength, C::PolicyViolation));
-    assert_eq!(limit_err(small.clone(), "<a xmlns='u' xmlns:p='v' xmlns:q='w'/>"),
-        (Limit::NamespaceDeclarations, C::PolicyViolation));
+    let small = Limits {
+        max_stanza_bytes: 64,
+        max_depth: 3,
+        max_attrs: 2,
+        max_name_len: 8,
+        max_ns_decls: 2,
+    };
+    assert_eq!(
+        limit_err(small.clone(), &format!("<a>{}</a>", "x".repeat(100))),
+        (Limit::StanzaBytes, C::PolicyViolation)
+    );
+    assert_eq!(
+        limit_err(small.clone(), "<a><b><c><d/></c></b></a>"),
+        (Limit::Depth, C::PolicyViolation)
+    );
+    assert_eq!(
+        limit_err(small.clone(), "<a x='1' y='2' z='3'/>"),
+        (Limit::Attributes, C::PolicyViolation)
+    );
+    assert_eq!(
+        limit_err(small.clone(), "<abcdefghi/>"),
+        (Limit::NameLength, C::PolicyViolation)
+    );
+    assert_eq!(
+        limit_err(small.clone(), "<a b123456789='1'/>"),
+        (Limit::NameLength, C::PolicyViolation)
+    );
+    assert_eq!(
+        limit_err(small.clone(), "<a xmlns='u' xmlns:p='v' xmlns:q='w'/>"),
+        (Limit::NamespaceDeclarations, C::PolicyViolation)
+    );
     // At the limits: accepted.
     let mut p = Parser::new_fragments(small);
     p.feed(b"<a x='1' y='2'><b><abcdefgh xmlns='u' xmlns:p='v'/></b></a>");
@@ -455,10 +682,23 @@ fn each_limit_is_a_policy_violation() {
 
 #[test]
 fn depth_limit_applies_to_the_stream_too() {
-    let limits = Limits { max_depth: 2, ..Limits::default() };
+    let limits = Limits {
+        max_depth: 2,
+        ..Limits::default()
+    };
     let input = format!("{HEADER}<message><a><b/></a></message>");
     let e = events(Parser::new(limits), input.as_bytes()).unwrap_err();
-    assert!(matches!(e, XmlError::LimitExceeded { limit: Limit::Depth, max: 2, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            XmlError::LimitExceeded {
+                limit: Limit::Depth,
+                max: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -466,7 +706,16 @@ fn deep_nesting_is_refused_without_recursion() {
     // pitfalls.md: ejabberd crashes on 10,000-deep nesting.
     let deep = "<a>".repeat(100_000);
     let e = parse_element(deep.as_bytes()).unwrap_err();
-    assert!(matches!(e, XmlError::LimitExceeded { limit: Limit::Depth, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            XmlError::LimitExceeded {
+                limit: Limit::Depth,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -474,7 +723,11 @@ fn tree_at_the_depth_limit_builds_serializes_and_drops() {
     let depth = Limits::default().max_depth;
     let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
     let e = el(&xml);
-    let expected = format!("{}<a/>{}", "<a>".repeat(depth - 1), "</a>".repeat(depth - 1));
+    let expected = format!(
+        "{}<a/>{}",
+        "<a>".repeat(depth - 1),
+        "</a>".repeat(depth - 1)
+    );
     assert_eq!(e.to_xml(), expected);
     let copy = e.clone();
     assert_eq!(copy, e);
@@ -511,8 +764,11 @@ fn serializer_escapes() {
     let e = Element::new("jabber:client", "body")
         .with_attr("a", "'\"<>&\t\n\r")
         .with_text("<>&'\"\r]]>");
-    assert_eq!(e.to_xml(), "<body xmlns='jabber:client' a='&apos;\"&lt;>&amp;&#x9;&#xA;&#xD;'>\
-        &lt;&gt;&amp;'\"&#xD;]]&gt;</body>");
+    assert_eq!(
+        e.to_xml(),
+        "<body xmlns='jabber:client' a='&apos;\"&lt;>&amp;&#x9;&#xA;&#xD;'>\
+        &lt;&gt;&amp;'\"&#xD;]]&gt;</body>"
+    );
     assert_eq!(parse_element(e.to_xml().as_bytes()).unwrap(), e);
 }
 
@@ -524,15 +780,21 @@ fn serializer_declares_namespaces_minimally() {
         .with_child(Element::new("", "plain"));
     let mut out = Vec::new();
     e.write_to(&mut out, "jabber:client");
-    assert_eq!(String::from_utf8(out).unwrap(), "<message><body>hi</body>\
-        <request xmlns='urn:xmpp:receipts'/><plain xmlns=''/></message>");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<message><body>hi</body>\
+        <request xmlns='urn:xmpp:receipts'/><plain xmlns=''/></message>"
+    );
     let mut a = Element::new("urn:a", "a");
     a.set_attr_ns("urn:x", "p", "1");
     a.set_attr_ns("urn:y", "q", "2");
     a.set_attr_ns("urn:x", "r", "3");
     a.set_attr_ns(XML_NS, "lang", "en");
-    assert_eq!(a.to_xml(), "<a xmlns='urn:a' xmlns:ns0='urn:x' xmlns:ns1='urn:y' ns0:p='1' \
-        ns1:q='2' ns0:r='3' xml:lang='en'/>");
+    assert_eq!(
+        a.to_xml(),
+        "<a xmlns='urn:a' xmlns:ns0='urn:x' xmlns:ns1='urn:y' ns0:p='1' \
+        ns1:q='2' ns0:r='3' xml:lang='en'/>"
+    );
     assert_eq!(parse_element(a.to_xml().as_bytes()).unwrap(), a);
 }
 
@@ -544,9 +806,12 @@ fn stream_header_round_trip() {
     h.attrs.push(crate::Attr::with_ns(XML_NS, "lang", "en"));
     let mut out = Vec::new();
     h.write_to(&mut out);
-    assert_eq!(String::from_utf8(out.clone()).unwrap(), "<stream:stream xmlns='jabber:client' \
+    assert_eq!(
+        String::from_utf8(out.clone()).unwrap(),
+        "<stream:stream xmlns='jabber:client' \
         xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0' \
-        xml:lang='en'>");
+        xml:lang='en'>"
+    );
     write_stream_end(&mut out);
     let evs = events(Parser::new(Limits::default()), &out).unwrap();
     assert_eq!(evs, [Event::StreamStart(h), Event::StreamEnd]);

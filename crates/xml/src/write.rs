@@ -185,7 +185,11 @@ impl StreamHeader {
         if let Some(d) = &self.default_ns {
             write_attr(out, None, "xmlns", d);
         }
-        let ns: &str = if self.ns.is_empty() { STREAMS_NS } else { &self.ns };
+        let ns: &str = if self.ns.is_empty() {
+            STREAMS_NS
+        } else {
+            &self.ns
+        };
         write_attr(out, Some("xmlns"), "stream", ns);
         let mut known: Vec<(&str, &str)> = vec![("stream", ns)];
         for (p, u) in &self.prefixes {

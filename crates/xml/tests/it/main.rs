@@ -9,6 +9,7 @@
 
 mod corpus;
 mod differential;
+mod fastpath;
 
 mod limits;
 mod roundtrip;

@@ -10,7 +10,9 @@ fn name() -> impl Strategy<Value = String> {
         // Non-ASCII NameStartChar / NameChar (XML 1.0 §2.3).
         "[\u{C0}-\u{D6}\u{3B1}-\u{3C9}\u{4E00}-\u{4E20}][a-z\u{B7}\u{300}-\u{302}0-9]{0,4}",
     ]
-    .prop_filter("xmlns is reserved", |n| !n.to_ascii_lowercase().starts_with("xml"))
+    .prop_filter("xmlns is reserved", |n| {
+        !n.to_ascii_lowercase().starts_with("xml")
+    })
 }
 
 fn ns() -> impl Strategy<Value = String> {
@@ -73,7 +75,10 @@ fn tree() -> impl Strategy<Value = Element> {
         (
             leaf(),
             proptest::collection::vec(
-                prop_oneof![inner.prop_map(Node::Element), text().prop_map(|t| Node::Text(t.into()))],
+                prop_oneof![
+                    inner.prop_map(Node::Element),
+                    text().prop_map(|t| Node::Text(t.into()))
+                ],
                 0..5,
             ),
         )

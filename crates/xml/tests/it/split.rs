@@ -42,7 +42,11 @@ fn every_pair_of_split_points_in_the_prologue_and_first_stanzas() {
     let n = 150.min(b.len());
     for i in 0..n {
         for j in i..n {
-            assert_eq!(run(&[&b[..i], &b[i..j], &b[j..]]), whole, "split at {i}, {j}");
+            assert_eq!(
+                run(&[&b[..i], &b[i..j], &b[j..]]),
+                whole,
+                "split at {i}, {j}"
+            );
         }
     }
 }
@@ -58,7 +62,10 @@ fn byte_at_a_time() {
 fn errors_do_not_depend_on_chunking() {
     // The error (and its offset) is the same wherever the input is split.
     let cut = STREAM.find("</auth>").unwrap() + 7;
-    let bad = format!("{}<message><body>x</body><!-- c --></message>", &STREAM[..cut]);
+    let bad = format!(
+        "{}<message><body>x</body><!-- c --></message>",
+        &STREAM[..cut]
+    );
     let whole = {
         let mut p = Parser::new(Limits::default());
         p.feed(bad.as_bytes());

@@ -1,0 +1,287 @@
+//! Every extension point of the core, as types.
+//!
+//! A hook is a marker type implementing one of three traits; a misspelled hook does not compile
+//! and its argument type is fixed by the hook:
+//! - [`Hook`]: synchronous, for the hot path (every stanza). Handlers get `&mut` the argument and
+//!   return [`Flow`]; invoking a chain allocates nothing.
+//! - [`AsyncHook`]: handlers may await (storage); the argument is shared behind one `Arc`.
+//! - [`Fold`]: handlers add to an accumulator (stream features, disco#info answers).
+//!
+//! Handlers run in descending priority; among equal priorities, in registration order.
+//! `ControlFlow::Break` stops a [`Hook`] or [`AsyncHook`] chain and means "handled": the core's
+//! default action (documented on each hook) is then skipped.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use waxwing_jid::{FullJid, Jid};
+use waxwing_stanza::{Message, Presence, Stanza};
+use waxwing_xml::Element;
+
+use crate::Server;
+use crate::session::SessionId;
+
+/// What a hook handler returns: `Break` = handled, stop the chain.
+pub type Flow = ControlFlow<()>;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A synchronous hook (see the module docs).
+pub trait Hook: 'static {
+    /// What handlers receive (by `&mut`).
+    type Arg: Send + 'static;
+}
+
+/// An asynchronous hook (see the module docs).
+pub trait AsyncHook: 'static {
+    /// What handlers receive (shared).
+    type Arg: Send + Sync + 'static;
+}
+
+/// An accumulating hook (see the module docs).
+pub trait Fold: 'static {
+    /// The question.
+    type Input: Sync + 'static;
+    /// The answer being built.
+    type Acc: 'static;
+}
+
+pub(crate) type SyncFn<H> = dyn Fn(&Server, &mut <H as Hook>::Arg) -> Flow + Send + Sync;
+pub(crate) type AsyncFn<H> =
+    dyn Fn(Server, Arc<<H as AsyncHook>::Arg>) -> BoxFuture<'static, Flow> + Send + Sync;
+pub(crate) type FoldFn<F> =
+    dyn Fn(&Server, &<F as Fold>::Input, &mut <F as Fold>::Acc) + Send + Sync;
+
+pub(crate) struct Entry<F: ?Sized> {
+    pub(crate) priority: i32,
+    pub(crate) module: &'static str,
+    pub(crate) f: Arc<F>,
+}
+
+/// Handler chains keyed by hook type and chain kind. The hook's own type must be part of the
+/// key: two hooks with the same argument type have the same handler type.
+#[derive(Default)]
+pub(crate) struct HookTable {
+    chains: HashMap<(TypeId, TypeId), Box<dyn Any + Send + Sync>>,
+}
+
+impl HookTable {
+    fn key<K: 'static, F: ?Sized + 'static>() -> (TypeId, TypeId) {
+        (TypeId::of::<K>(), TypeId::of::<Vec<Entry<F>>>())
+    }
+
+    /// Adds `e` to hook `K`'s chain of handlers of type `F`.
+    pub(crate) fn add<K: 'static, F: ?Sized + Send + Sync + 'static>(&mut self, e: Entry<F>) {
+        let chain = self
+            .chains
+            .entry(Self::key::<K, F>())
+            .or_insert_with(|| Box::new(Vec::<Entry<F>>::new()));
+        if let Some(v) = chain.downcast_mut::<Vec<Entry<F>>>() {
+            // After the last entry of higher or equal priority: stable by registration.
+            let at = v.partition_point(|x| x.priority >= e.priority);
+            v.insert(at, e);
+        }
+    }
+
+    /// Hook `K`'s chain of handlers of type `F`, in running order.
+    pub(crate) fn chain<K: 'static, F: ?Sized + Send + Sync + 'static>(&self) -> &[Entry<F>] {
+        self.chains
+            .get(&Self::key::<K, F>())
+            .and_then(|c| c.downcast_ref::<Vec<Entry<F>>>())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Module names of the handlers on hook `K`'s chain `F`, in running order.
+    pub(crate) fn modules<K: 'static, F: ?Sized + Send + Sync + 'static>(
+        &self,
+    ) -> Vec<&'static str> {
+        self.chain::<K, F>().iter().map(|e| e.module).collect()
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The extension points
+// ------------------------------------------------------------------------------------------------
+
+/// A stanza a bound client sent, after the `from` check and stamp (RFC 6120 §8.1.2.1).
+#[derive(Debug)]
+pub struct ClientStanza {
+    /// The sending session's full JID.
+    pub session: FullJid,
+    /// The stanza, `from` already stamped. Handlers may change it (use the view's setters).
+    pub stanza: Stanza,
+}
+
+/// Every stanza from a bound client, before routing. Hot path: keep handlers cheap.
+/// Break = consumed (the core routes nothing). Default: route it (RFC 6120 §10).
+pub struct StanzaFromClient;
+impl Hook for StanzaFromClient {
+    type Arg = ClientStanza;
+}
+
+/// A session event.
+#[derive(Clone, Debug)]
+pub struct SessionEvent {
+    /// The session's full JID.
+    pub jid: FullJid,
+    /// The session's id.
+    pub id: SessionId,
+}
+
+/// A session bound its resource (RFC 6120 §7). Fired by [`Server::bind`]; the return value is
+/// ignored (every handler runs).
+pub struct ResourceBound;
+impl Hook for ResourceBound {
+    type Arg = SessionEvent;
+}
+
+/// A bound session ended (fired by [`Server::session_closed`] when the session was still
+/// registered). Presence (unavailable broadcast) and per-session state cleanup plug in here;
+/// every handler runs.
+pub struct SessionClosed;
+impl AsyncHook for SessionClosed {
+    type Arg = SessionEvent;
+}
+
+/// Presence with no `to` from a client: its broadcast presence (RFC 6121 §4.2, §4.4). The core
+/// has already recorded the availability and priority in the session registry.
+/// Default: nothing (rosters plug in later).
+pub struct PresenceBroadcast;
+impl AsyncHook for PresenceBroadcast {
+    type Arg = Presence;
+}
+
+/// A message addressed to a domain this server serves (RFC 6120 §10.5.1).
+/// Default: `service-unavailable` to the sender (never for `type='error'`).
+pub struct MessageToServer;
+impl AsyncHook for MessageToServer {
+    type Arg = Message;
+}
+
+/// A presence addressed to a domain this server serves (RFC 6120 §10.5.1). Default: dropped.
+pub struct PresenceToServer;
+impl AsyncHook for PresenceToServer {
+    type Arg = Presence;
+}
+
+/// A presence addressed to an existing local account's bare JID, or a subscription-related
+/// presence to one of its full JIDs (RFC 6121 §8.5.2.1.2, §8.5.2.2.2, §8.5.3). Default: dropped
+/// (the roster and presence module plugs in here).
+pub struct PresenceToAccount;
+impl AsyncHook for PresenceToAccount {
+    type Arg = Presence;
+}
+
+/// A `chat` or `normal` message for an existing account with no available resource of
+/// non-negative priority (RFC 6121 §8.5.2.2.1, §8.5.3.2.1). Break = handled (e.g. stored
+/// offline, XEP-0160). Default: `service-unavailable` to the sender.
+pub struct MessageUndeliverable;
+impl AsyncHook for MessageUndeliverable {
+    type Arg = Message;
+}
+
+/// Stream features offered to an authenticated client on the restarted stream, next to
+/// `<bind/>` (RFC 6120 §4.3.2; e.g. XEP-0198 `<sm/>`, XEP-0352 `<csi/>`).
+pub struct StreamFeaturesPostBind;
+impl Fold for StreamFeaturesPostBind {
+    type Input = ();
+    type Acc = Vec<Element>;
+}
+
+/// A disco#info request (XEP-0030 §3.1) to a served domain or an account's bare JID.
+#[derive(Clone, Debug)]
+pub struct DiscoQuery {
+    /// The requester.
+    pub from: Jid,
+    /// The entity asked about: a domain or a bare account JID.
+    pub to: Jid,
+    /// The `node` attribute, if any.
+    pub node: Option<String>,
+}
+
+/// One `<identity/>` (XEP-0030 §3.1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Identity {
+    /// `category`, e.g. `server`.
+    pub category: String,
+    /// `type`, e.g. `im`.
+    pub type_: String,
+    /// `xml:lang`.
+    pub lang: Option<String>,
+    /// `name`.
+    pub name: Option<String>,
+}
+
+impl Identity {
+    /// An identity without name or language.
+    pub fn new(category: &str, type_: &str) -> Self {
+        Self {
+            category: category.to_owned(),
+            type_: type_.to_owned(),
+            lang: None,
+            name: None,
+        }
+    }
+}
+
+/// A disco#info answer being built.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiscoInfo {
+    /// Identities.
+    pub identities: Vec<Identity>,
+    /// Feature namespaces.
+    pub features: Vec<String>,
+    /// Extended information forms (XEP-0128).
+    pub extensions: Vec<Element>,
+}
+
+/// Contributions to a disco#info answer beyond the static features registered with
+/// [`crate::Registrar::disco_feature`] (e.g. account features, node answers).
+pub struct DiscoInfoFold;
+impl Fold for DiscoInfoFold {
+    type Input = DiscoQuery;
+    type Acc = DiscoInfo;
+}
+
+/// Contributions to a disco#items answer (XEP-0030 §4.1): `<item/>` elements.
+pub struct DiscoItemsFold;
+impl Fold for DiscoItemsFold {
+    type Input = DiscoQuery;
+    type Acc = Vec<Element>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct H;
+    impl Hook for H {
+        type Arg = Vec<&'static str>;
+    }
+
+    #[test]
+    fn chains_run_by_priority_then_registration() {
+        let mut t = HookTable::default();
+        for (priority, module) in [(0, "a"), (10, "b"), (0, "c"), (-5, "d"), (10, "e")] {
+            let f: Arc<SyncFn<H>> = Arc::new(|_, _| Flow::Continue(()));
+            t.add::<H, _>(Entry {
+                priority,
+                module,
+                f,
+            });
+        }
+        assert_eq!(t.modules::<H, SyncFn<H>>(), ["b", "e", "a", "c", "d"]);
+        // A hook with the same argument type has its own chain.
+        assert!(t.chain::<Same, SyncFn<Same>>().is_empty());
+    }
+
+    struct Same;
+    impl Hook for Same {
+        type Arg = Vec<&'static str>;
+    }
+}

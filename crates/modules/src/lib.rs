@@ -1,0 +1,33 @@
+//! waxwing-modules: the small XEP modules, one file per XEP family, each built on the
+//! `waxwing-core` module API alone.
+//!
+//! - [`ping`]: XEP-0199 XMPP Ping (§4.2 client-to-server; also answered for the account's own
+//!   bare JID, which the server answers on the account's behalf, RFC 6120 §10.3.3).
+//! - [`disco`]: XEP-0030 Service Discovery, disco#info (§3) and disco#items (§4) for served
+//!   domains and accounts; features are collected from every module.
+//! - [`version`]: XEP-0092 Software Version.
+//! - [`time`]: XEP-0202 Entity Time, with XEP-0082 date-time profiles.
+//!
+//! [`all`] lists them for the server crate, the only place that picks modules.
+
+pub mod disco;
+pub mod ping;
+pub mod time;
+pub mod version;
+
+use waxwing_core::ModuleFactory;
+
+/// Every module of this crate, by name (`[modules.<name>]`).
+pub fn all() -> Vec<ModuleFactory> {
+    vec![
+        ModuleFactory::of::<ping::Ping>(),
+        ModuleFactory::of::<disco::Disco>(),
+        ModuleFactory::of::<version::Version>(),
+        ModuleFactory::of::<time::Time>(),
+    ]
+}
+
+/// The module named `name`, if this crate has it.
+pub fn by_name(name: &str) -> Option<ModuleFactory> {
+    all().into_iter().find(|f| f.name() == name)
+}

@@ -1,0 +1,13 @@
+//! End-to-end c2s tests through the real transport over in-memory pipes (no ports).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+mod errors;
+mod negotiation;
+mod routing;
+mod tls;

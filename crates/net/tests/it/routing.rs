@@ -1,0 +1,132 @@
+//! Routing between two users and to the server's modules, through the real transport.
+
+use waxwing_stanza::ns;
+use waxwing_testkit::TestKit;
+
+async fn kit() -> TestKit {
+    TestKit::builder()
+        .user("juliet@localhost", "pencil")
+        .user("romeo@localhost", "mercutio")
+        .modules(waxwing_modules::all())
+        .build()
+        .await
+}
+
+#[tokio::test]
+async fn message_to_full_jid_is_delivered_with_stamped_from() {
+    let kit = kit().await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let mut romeo = kit
+        .login("romeo@localhost", "mercutio", Some("orchard"))
+        .await;
+    juliet
+        .send("<message type='chat' id='m1' to='romeo@localhost/orchard'><body>Art thou not Romeo?</body></message>")
+        .await;
+    let m = romeo.expect("message", ns::CLIENT).await;
+    assert_eq!(m.attr("from"), Some("juliet@localhost/balcony"));
+    assert_eq!(m.attr("to"), Some("romeo@localhost/orchard"));
+    assert_eq!(m.attr("id"), Some("m1"));
+    assert_eq!(
+        m.get_child("body", ns::CLIENT).unwrap().text(),
+        "Art thou not Romeo?"
+    );
+}
+
+#[tokio::test]
+async fn message_to_bare_jid_reaches_available_resources() {
+    let kit = kit().await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let mut romeo = kit
+        .login("romeo@localhost", "mercutio", Some("orchard"))
+        .await;
+    // RFC 6121 §8.5.2.1.1: only available resources with non-negative priority are targets.
+    romeo.send("<presence/>").await;
+    // Let the presence be processed before the message is routed.
+    romeo
+        .send("<iq type='get' id='sync' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    romeo.expect("iq", ns::CLIENT).await;
+    juliet
+        .send("<message type='chat' to='romeo@localhost'><body>Wherefore?</body></message>")
+        .await;
+    let m = romeo.expect("message", ns::CLIENT).await;
+    assert_eq!(m.attr("from"), Some("juliet@localhost/balcony"));
+    assert_eq!(m.attr("to"), Some("romeo@localhost"));
+    // And back, to Juliet's full JID taken from the received `from`.
+    romeo
+        .send("<message type='chat' to='juliet@localhost/balcony'><body>By a name</body></message>")
+        .await;
+    let m = juliet.expect("message", ns::CLIENT).await;
+    assert_eq!(m.attr("from"), Some("romeo@localhost/orchard"));
+}
+
+#[tokio::test]
+async fn message_to_unknown_account_bounces_service_unavailable() {
+    let kit = kit().await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    juliet
+        .send("<message type='chat' id='lost' to='nobody@localhost'><body>hello?</body></message>")
+        .await;
+    let m = juliet.expect("message", ns::CLIENT).await;
+    assert_eq!(m.attr("type"), Some("error"));
+    assert_eq!(m.attr("id"), Some("lost"));
+    let err = m.get_child("error", ns::CLIENT).unwrap();
+    assert!(
+        err.get_child("service-unavailable", ns::XMPP_STANZAS)
+            .is_some(),
+        "{}",
+        m.to_xml()
+    );
+}
+
+#[tokio::test]
+async fn server_answers_ping_disco_and_version() {
+    let kit = kit().await;
+    let mut c = kit.login("juliet@localhost", "pencil", Some("r")).await;
+    c.send("<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    let r = c.expect("iq", ns::CLIENT).await;
+    assert_eq!(
+        (r.attr("type"), r.attr("id"), r.attr("from")),
+        (Some("result"), Some("p"), Some("localhost"))
+    );
+
+    c.send("<iq type='get' id='d' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+        .await;
+    let r = c.expect("iq", ns::CLIENT).await;
+    assert_eq!(r.attr("type"), Some("result"), "{}", r.to_xml());
+    let q = r.get_child("query", ns::DISCO_INFO).unwrap();
+    let features: Vec<&str> = q.children().filter_map(|f| f.attr("var")).collect();
+    for f in [ns::PING, ns::VERSION, ns::DISCO_INFO] {
+        assert!(features.contains(&f), "{f} missing from {features:?}");
+    }
+
+    c.send("<iq type='get' id='v' to='localhost'><query xmlns='jabber:iq:version'/></iq>")
+        .await;
+    let r = c.expect("iq", ns::CLIENT).await;
+    let q = r.get_child("query", ns::VERSION).unwrap();
+    assert_eq!(q.get_child("name", ns::VERSION).unwrap().text(), "Waxwing");
+}
+
+#[tokio::test]
+async fn unknown_iq_gets_service_unavailable() {
+    let kit = kit().await;
+    let mut c = kit.login("juliet@localhost", "pencil", Some("r")).await;
+    c.send("<iq type='get' id='u' to='localhost'><query xmlns='urn:example:unknown'/></iq>")
+        .await;
+    let r = c.expect("iq", ns::CLIENT).await;
+    assert_eq!(r.attr("type"), Some("error"));
+    let err = r.get_child("error", ns::CLIENT).unwrap();
+    assert!(
+        err.get_child("service-unavailable", ns::XMPP_STANZAS)
+            .is_some(),
+        "{}",
+        r.to_xml()
+    );
+}

@@ -1,0 +1,552 @@
+//! The one TOML configuration file. Every error is collected and reported together, before
+//! anything is bound: unknown keys, wrong types, invalid domains and addresses, missing files.
+//!
+//! Relative paths are resolved against the directory of the configuration file (against
+//! the working directory when the server runs without one).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// Default negotiation timeout (seconds) for connections that do not finish negotiation.
+pub const DEFAULT_NEGOTIATION_TIMEOUT_SECS: u64 = 60;
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Served domains, prepared (RFC 7622 §3.2).
+    pub domains: Vec<String>,
+    /// Where the database, the generated certificate and the SASL secret live.
+    pub data_dir: PathBuf,
+    /// `tracing` filter directive (`RUST_LOG` wins when set).
+    pub log_level: String,
+    /// Client-to-server listeners.
+    pub c2s: C2s,
+    /// Certificates.
+    pub tls: Tls,
+    /// Storage backend.
+    pub storage: Storage,
+    /// `[modules.<name>]` tables, validated by the module registry.
+    pub modules: toml::Table,
+    /// Where the file was read from (`None`: built-in defaults).
+    pub source: Option<PathBuf>,
+}
+
+/// `[c2s]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct C2s {
+    /// STARTTLS listeners (RFC 6120 §5).
+    pub listen: Vec<SocketAddr>,
+    /// Direct TLS listeners (XEP-0368).
+    pub direct_tls_listen: Vec<SocketAddr>,
+    /// Whether STARTTLS is `<required/>` (RFC 6120 §5.3.1).
+    pub require_encryption: bool,
+    /// Seconds a connection may take to authenticate and bind.
+    pub negotiation_timeout_secs: u64,
+    /// Largest stanza accepted, in bytes (RFC 6120 §13.12).
+    pub max_stanza_bytes: usize,
+    /// Failed SASL attempts before the stream is closed.
+    pub max_auth_failures: u32,
+}
+
+impl Default for C2s {
+    fn default() -> Self {
+        Self {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 5222))],
+            direct_tls_listen: vec![SocketAddr::from(([127, 0, 0, 1], 5223))],
+            require_encryption: true,
+            negotiation_timeout_secs: DEFAULT_NEGOTIATION_TIMEOUT_SECS,
+            max_stanza_bytes: 256 * 1024,
+            max_auth_failures: 3,
+        }
+    }
+}
+
+/// A certificate chain and its key (PEM files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertPair {
+    /// Certificate chain, end-entity first.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
+}
+
+/// `[tls]`: a default pair and optional per-domain pairs (`[tls.domains."example.org"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tls {
+    /// Default certificate (also used for clients without SNI).
+    pub default: Option<CertPair>,
+    /// Per-domain certificates, chosen by SNI.
+    pub domains: BTreeMap<String, CertPair>,
+}
+
+impl Tls {
+    /// Whether no certificate is configured (a self-signed one is then generated).
+    pub fn is_empty(&self) -> bool {
+        self.default.is_none() && self.domains.is_empty()
+    }
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    /// Only `sqlite` for now.
+    pub backend: String,
+    /// The SQLite file (default `<data_dir>/waxwing.sqlite`).
+    pub path: PathBuf,
+}
+
+/// Every problem found in a configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigErrors {
+    /// The problems, in file order.
+    pub errors: Vec<String>,
+    /// What could be read despite them (defaults elsewhere), so that later checks
+    /// (certificates, module tables) can add their errors to the same report.
+    pub partial: Option<Box<Config>>,
+}
+
+impl ConfigErrors {
+    fn one(error: String) -> Self {
+        Self {
+            errors: vec![error],
+            partial: None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} configuration error(s):", self.errors.len())?;
+        for e in &self.errors {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl Config {
+    /// The configuration used when no file is given: domain `localhost`, data in
+    /// `./waxwing-data`, c2s on 127.0.0.1:5222 and direct TLS on 127.0.0.1:5223.
+    pub fn defaults() -> Self {
+        let data_dir = PathBuf::from("waxwing-data");
+        Self {
+            domains: vec!["localhost".to_owned()],
+            storage: Storage {
+                backend: "sqlite".to_owned(),
+                path: data_dir.join("waxwing.sqlite"),
+            },
+            data_dir,
+            log_level: "info".to_owned(),
+            c2s: C2s::default(),
+            tls: Tls::default(),
+            modules: toml::Table::new(),
+            source: None,
+        }
+    }
+
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<Self, ConfigErrors> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigErrors::one(format!("{}: {e}", path.display())))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match Self::parse(&text, &base) {
+            Ok(mut cfg) => {
+                cfg.source = Some(path.to_owned());
+                Ok(cfg)
+            }
+            Err(mut e) => {
+                if let Some(p) = &mut e.partial {
+                    p.source = Some(path.to_owned());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Parses and validates TOML text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigErrors> {
+        let mut root: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigErrors::one(format!("TOML syntax: {e}")))?;
+        let mut errs = Vec::new();
+        let mut cfg = Self::defaults();
+
+        if let Some(domains) = take::<Vec<String>>(&mut root, "domains", "", &mut errs) {
+            cfg.domains.clear();
+            if domains.is_empty() {
+                errs.push("domains: at least one domain is needed".to_owned());
+            }
+            for d in domains {
+                match waxwing_jid::prepare_domainpart(&d, waxwing_jid::Profile::Precis) {
+                    Ok(p) if !cfg.domains.contains(&p) => cfg.domains.push(p),
+                    Ok(_) => errs.push(format!("domains: `{d}` is listed twice")),
+                    Err(e) => errs.push(format!("domains: `{d}` is not a valid domain: {e}")),
+                }
+            }
+        }
+        if let Some(d) = take::<PathBuf>(&mut root, "data_dir", "", &mut errs) {
+            cfg.data_dir = base.join(d);
+        }
+        if let Some(level) = take::<String>(&mut root, "log_level", "", &mut errs) {
+            if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+                errs.push(format!(
+                    "log_level: `{level}` is not a level (error, warn, info, debug, trace) or filter"
+                ));
+            }
+            cfg.log_level = level;
+        }
+        if let Some(t) = take_table(&mut root, "c2s", &mut errs) {
+            parse_c2s(t, &mut cfg.c2s, &mut errs);
+        }
+        if let Some(t) = take_table(&mut root, "tls", &mut errs) {
+            parse_tls(t, &mut cfg.tls, base, &mut errs);
+        }
+        cfg.storage.path = cfg.data_dir.join("waxwing.sqlite");
+        if let Some(mut t) = take_table(&mut root, "storage", &mut errs) {
+            if let Some(b) = take::<String>(&mut t, "backend", "storage.", &mut errs) {
+                if b != "sqlite" {
+                    errs.push(format!(
+                        "storage.backend: `{b}` is not supported (only `sqlite`)"
+                    ));
+                }
+                cfg.storage.backend = b;
+            }
+            if let Some(p) = take::<PathBuf>(&mut t, "path", "storage.", &mut errs) {
+                cfg.storage.path = base.join(p);
+            }
+            unknown(&t, "storage.", &mut errs);
+        }
+        if let Some(t) = take_table(&mut root, "modules", &mut errs) {
+            for (name, v) in &t {
+                if !v.is_table() {
+                    errs.push(format!(
+                        "modules.{name}: must be a table (`[modules.{name}]`)"
+                    ));
+                }
+            }
+            cfg.modules = t;
+        }
+        unknown(&root, "", &mut errs);
+        if errs.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigErrors {
+                errors: errs,
+                partial: Some(Box::new(cfg)),
+            })
+        }
+    }
+
+    /// Problems found by reading what the configuration points to, without changing anything:
+    /// configured certificates (readable, key matching) and the `[modules.<name>]` tables
+    /// (checked by building the core server, as `serve` will).
+    pub fn deep_errors(&self) -> Vec<String> {
+        let mut errs = Vec::new();
+        let pairs = self
+            .tls
+            .default
+            .iter()
+            .map(|p| ("tls".to_owned(), p))
+            .chain(
+                self.tls
+                    .domains
+                    .iter()
+                    .map(|(d, p)| (format!("tls.domains.\"{d}\""), p)),
+            );
+        for (label, pair) in pairs {
+            if let Err(e) = waxwing_net::tls::CertEntry::from_pem_files(&pair.cert, &pair.key) {
+                errs.push(format!("{label}: {e}"));
+            }
+        }
+        let mut builder = waxwing_core::Server::builder()
+            .modules(waxwing_modules::all())
+            .module_config(self.modules.clone());
+        for d in &self.domains {
+            builder = builder.domain(d.clone());
+        }
+        if let Err(e) = builder.build() {
+            errs.extend(
+                e.0.iter()
+                    .filter(|e| {
+                        !matches!(
+                            e,
+                            waxwing_core::BuildError::NoDomains
+                                | waxwing_core::BuildError::InvalidDomain { .. }
+                        )
+                    })
+                    .map(ToString::to_string),
+            );
+        }
+        errs
+    }
+
+    /// Non-fatal remarks (`waxwing check` prints them; `serve` logs them).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if !self.c2s.require_encryption {
+            w.push(
+                "c2s.require_encryption = false: clients may log in without TLS; use this only \
+                 for loopback benchmarks and tests"
+                    .to_owned(),
+            );
+        }
+        for addr in self.c2s.listen.iter().chain(&self.c2s.direct_tls_listen) {
+            if !addr.ip().is_loopback() && !self.c2s.require_encryption {
+                w.push(format!(
+                    "listener {addr} is reachable from the network without required TLS"
+                ));
+            }
+        }
+        w
+    }
+}
+
+fn parse_c2s(mut t: toml::Table, c: &mut C2s, errs: &mut Vec<String>) {
+    if let Some(v) = take(&mut t, "listen", "c2s.", errs) {
+        c.listen = v;
+    }
+    if let Some(v) = take(&mut t, "direct_tls_listen", "c2s.", errs) {
+        c.direct_tls_listen = v;
+    }
+    if let Some(v) = take(&mut t, "require_encryption", "c2s.", errs) {
+        c.require_encryption = v;
+    }
+    if let Some(v) = take(&mut t, "negotiation_timeout_secs", "c2s.", errs) {
+        c.negotiation_timeout_secs = v;
+        if v == 0 {
+            errs.push("c2s.negotiation_timeout_secs: must be at least 1".to_owned());
+        }
+    }
+    if let Some(v) = take(&mut t, "max_stanza_bytes", "c2s.", errs) {
+        c.max_stanza_bytes = v;
+        if v < 10_000 {
+            // RFC 6120 §13.12 item 4: at least 10,000 bytes.
+            errs.push("c2s.max_stanza_bytes: RFC 6120 §13.12 asks for at least 10000".to_owned());
+        }
+    }
+    if let Some(v) = take(&mut t, "max_auth_failures", "c2s.", errs) {
+        c.max_auth_failures = v;
+        if v == 0 {
+            errs.push("c2s.max_auth_failures: must be at least 1".to_owned());
+        }
+    }
+    unknown(&t, "c2s.", errs);
+    if c.listen.is_empty() && c.direct_tls_listen.is_empty() {
+        errs.push("c2s: no listener (both `listen` and `direct_tls_listen` are empty)".to_owned());
+    }
+}
+
+fn parse_tls(mut t: toml::Table, tls: &mut Tls, base: &Path, errs: &mut Vec<String>) {
+    tls.default = cert_pair(&mut t, "tls.", base, errs);
+    if let Some(mut doms) = take_table_in(&mut t, "domains", "tls.", errs) {
+        let keys: Vec<String> = doms.keys().cloned().collect();
+        for dom in keys {
+            let path = format!("tls.domains.\"{dom}\".");
+            if let Some(mut dt) = take_table_in(&mut doms, &dom, "tls.domains.", errs) {
+                let prepared = waxwing_jid::prepare_domainpart(&dom, waxwing_jid::Profile::Precis);
+                match (cert_pair(&mut dt, &path, base, errs), prepared) {
+                    (Some(p), Ok(d)) => {
+                        tls.domains.insert(d, p);
+                    }
+                    (None, _) => errs.push(format!(
+                        "{}: `cert` and `key` are required",
+                        path.trim_end_matches('.')
+                    )),
+                    (_, Err(e)) => {
+                        errs.push(format!("tls.domains: `{dom}` is not a valid domain: {e}"));
+                    }
+                }
+                unknown(&dt, &path, errs);
+            }
+        }
+    }
+    unknown(&t, "tls.", errs);
+}
+
+fn take<T: DeserializeOwned>(
+    t: &mut toml::Table,
+    key: &str,
+    path: &str,
+    errs: &mut Vec<String>,
+) -> Option<T> {
+    let v = t.remove(key)?;
+    match v.try_into::<T>() {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errs.push(format!("{path}{key}: {}", e.to_string().trim()));
+            None
+        }
+    }
+}
+
+fn take_table(t: &mut toml::Table, key: &str, errs: &mut Vec<String>) -> Option<toml::Table> {
+    take_table_in(t, key, "", errs)
+}
+
+fn take_table_in(
+    t: &mut toml::Table,
+    key: &str,
+    path: &str,
+    errs: &mut Vec<String>,
+) -> Option<toml::Table> {
+    match t.remove(key)? {
+        toml::Value::Table(t) => Some(t),
+        other => {
+            errs.push(format!(
+                "{path}{key}: expected a table, found {}",
+                other.type_str()
+            ));
+            None
+        }
+    }
+}
+
+fn cert_pair(
+    t: &mut toml::Table,
+    path: &str,
+    base: &Path,
+    errs: &mut Vec<String>,
+) -> Option<CertPair> {
+    let cert = take::<PathBuf>(t, "cert", path, errs);
+    let key = take::<PathBuf>(t, "key", path, errs);
+    match (cert, key) {
+        (Some(c), Some(k)) => Some(CertPair {
+            cert: base.join(c),
+            key: base.join(k),
+        }),
+        (Some(_), None) => {
+            errs.push(format!("{path}cert is set but {path}key is not"));
+            None
+        }
+        (None, Some(_)) => {
+            errs.push(format!("{path}key is set but {path}cert is not"));
+            None
+        }
+        (None, None) => None,
+    }
+}
+
+fn unknown(t: &toml::Table, path: &str, errs: &mut Vec<String>) {
+    for k in t.keys() {
+        errs.push(format!("unknown key `{path}{k}`"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let c = Config::parse("", Path::new("")).unwrap();
+        assert_eq!(c, Config::defaults());
+        assert_eq!(c.c2s.listen, ["127.0.0.1:5222".parse().unwrap()]);
+        assert_eq!(c.c2s.direct_tls_listen, ["127.0.0.1:5223".parse().unwrap()]);
+        assert!(c.c2s.require_encryption);
+        assert_eq!(c.storage.path, Path::new("waxwing-data/waxwing.sqlite"));
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let text = r#"
+            domains = ["Example.COM", "chat.example.org"]
+            data_dir = "/var/lib/waxwing"
+            log_level = "debug"
+            [c2s]
+            listen = ["0.0.0.0:5222", "[::]:5222"]
+            direct_tls_listen = []
+            require_encryption = false
+            negotiation_timeout_secs = 30
+            [tls]
+            cert = "certs/default.pem"
+            key = "certs/default.key"
+            [tls.domains."chat.example.org"]
+            cert = "/etc/chat.pem"
+            key = "/etc/chat.key"
+            [storage]
+            backend = "sqlite"
+            [modules.version]
+            hide_os = true
+        "#;
+        let c = Config::parse(text, Path::new("/etc/waxwing")).unwrap();
+        assert_eq!(c.domains, ["example.com", "chat.example.org"]);
+        assert_eq!(c.data_dir, Path::new("/var/lib/waxwing"));
+        assert_eq!(c.storage.path, Path::new("/var/lib/waxwing/waxwing.sqlite"));
+        assert_eq!(c.c2s.listen.len(), 2);
+        assert!(c.c2s.direct_tls_listen.is_empty());
+        assert!(!c.c2s.require_encryption);
+        assert_eq!(c.c2s.negotiation_timeout_secs, 30);
+        let d = c.tls.default.as_ref().unwrap();
+        assert_eq!(d.cert, Path::new("/etc/waxwing/certs/default.pem"));
+        assert_eq!(
+            c.tls.domains["chat.example.org"].key,
+            Path::new("/etc/chat.key")
+        );
+        assert!(c.modules["version"].is_table());
+        assert!(
+            c.warnings()
+                .iter()
+                .any(|w| w.contains("require_encryption"))
+        );
+    }
+
+    #[test]
+    fn all_errors_are_reported_together() {
+        let text = r#"
+            domains = ["a@b"]
+            colour = "blue"
+            log_level = 7
+            [c2s]
+            listen = ["not an address"]
+            require_encryption = "yes"
+            frobnicate = 1
+            [tls]
+            cert = "x.pem"
+            [storage]
+            backend = "postgres"
+            [modules]
+            ping = 3
+        "#;
+        let errs = Config::parse(text, Path::new("")).unwrap_err().errors;
+        let want = [
+            "domains: `a@b`",
+            "unknown key `colour`",
+            "log_level:",
+            "c2s.listen:",
+            "c2s.require_encryption:",
+            "unknown key `c2s.frobnicate`",
+            "tls.cert is set but tls.key is not",
+            "storage.backend: `postgres`",
+            "modules.ping: must be a table",
+        ];
+        for w in want {
+            assert!(
+                errs.iter().any(|e| e.contains(w)),
+                "missing {w:?} in {errs:#?}"
+            );
+        }
+        assert_eq!(errs.len(), want.len(), "{errs:#?}");
+    }
+
+    #[test]
+    fn example_file_parses() {
+        let text = include_str!("../waxwing.example.toml");
+        let c = Config::parse(text, Path::new("/etc/waxwing")).unwrap();
+        assert_eq!(c.data_dir, Path::new("/etc/waxwing/waxwing-data"));
+        assert_eq!(c.c2s, C2s::default());
+    }
+
+    #[test]
+    fn syntax_error_is_one_error() {
+        let errs = Config::parse("domains = [", Path::new(""))
+            .unwrap_err()
+            .errors;
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].starts_with("TOML syntax"));
+    }
+}

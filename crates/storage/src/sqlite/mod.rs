@@ -1,0 +1,226 @@
+//! The SQLite backend: one file, WAL mode, one writer connection and a few readers,
+//! all used from tokio's blocking pool.
+//!
+//! Several processes may share the file (the `waxwing` CLI while the server runs): WAL
+//! lets readers proceed during a write, every write transaction takes the lock up front
+//! (`BEGIN IMMEDIATE`, so `busy_timeout` applies instead of a deadlock-avoidance
+//! `SQLITE_BUSY`), and `busy_timeout` makes writers wait for each other.
+
+mod migrate;
+mod stores;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior};
+
+use crate::blocking::run_blocking;
+use crate::config::{MAX_READERS, SqliteConfig, Synchronous};
+use crate::error::StorageError;
+
+pub(crate) use migrate::LATEST as SCHEMA_VERSION;
+
+/// The SQLite implementation of every store trait. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Sqlite {
+    pool: Arc<Pool>,
+}
+
+struct Pool {
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory database (each connection would see its own).
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) and migrates the database file.
+    pub(crate) async fn open(config: &SqliteConfig) -> Result<Self, StorageError> {
+        if config.readers > MAX_READERS {
+            return Err(StorageError::Config {
+                reason: format!("readers = {} exceeds {MAX_READERS}", config.readers),
+            });
+        }
+        let config = config.clone();
+        run_blocking(move || {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let mut writer = Connection::open_with_flags(&config.path, flags).map_err(db)?;
+            configure(&writer, &config)?;
+            let mode: String = writer
+                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+                .map_err(db)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StorageError::Config {
+                    reason: format!(
+                        "{} refused WAL mode (got {mode:?}); the CLI and the server could not share it",
+                        config.path.display()
+                    ),
+                });
+            }
+            migrate::migrate(&mut writer)?;
+            let mut readers = Vec::with_capacity(config.readers);
+            for _ in 0..config.readers {
+                let reader = Connection::open_with_flags(
+                    &config.path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(db)?;
+                configure(&reader, &config)?;
+                reader.pragma_update(None, "query_only", true).map_err(db)?;
+                readers.push(Mutex::new(reader));
+            }
+            Ok(Self::from_connections(writer, readers))
+        })
+        .await
+    }
+
+    /// A fresh, migrated, private in-memory database (for tests).
+    pub(crate) async fn memory() -> Result<Self, StorageError> {
+        run_blocking(|| {
+            let mut conn = Connection::open_in_memory().map_err(db)?;
+            conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+            migrate::migrate(&mut conn)?;
+            Ok(Self::from_connections(conn, Vec::new()))
+        })
+        .await
+    }
+
+    fn from_connections(writer: Connection, readers: Vec<Mutex<Connection>>) -> Self {
+        Self {
+            pool: Arc::new(Pool {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Runs `f` in a write transaction, committed if `f` succeeds.
+    async fn write<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = Arc::clone(&self.pool);
+        run_blocking(move || {
+            let mut conn = lock(&pool.writer);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f` in a read transaction (one consistent snapshot).
+    async fn read<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = Arc::clone(&self.pool);
+        run_blocking(move || {
+            let mut conn = pool.reader();
+            let tx = conn.transaction().map_err(db)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db)?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+impl Pool {
+    /// A free reader if there is one, else waits for one in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for reader in &self.readers {
+            match reader.try_lock() {
+                Ok(guard) => return guard,
+                // A panic mid-transaction rolled the transaction back: still usable.
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        // All busy (or none, in memory): wait on one in turn; `checked_rem` is `None`
+        // only when there are no readers.
+        let n = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        match n
+            .checked_rem(self.readers.len())
+            .and_then(|i| self.readers.get(i))
+        {
+            Some(reader) => lock(reader),
+            None => lock(&self.writer),
+        }
+    }
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Per-connection settings (they are not stored in the file).
+fn configure(conn: &Connection, config: &SqliteConfig) -> Result<(), StorageError> {
+    conn.busy_timeout(Duration::from_millis(u64::from(config.busy_timeout_ms)))
+        .map_err(db)?;
+    let sync = match config.synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync).map_err(db)?;
+    conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+    Ok(())
+}
+
+/// Wraps an engine error, keeping rusqlite out of the public types.
+pub(crate) fn db(e: rusqlite::Error) -> StorageError {
+    StorageError::backend(e)
+}
+
+/// Typed column readers: a value of the wrong type is corruption, not a panic.
+pub(crate) fn col_text(
+    row: &Row<'_>,
+    idx: usize,
+    table: &'static str,
+) -> Result<String, StorageError> {
+    match row.get_ref(idx) {
+        Ok(ValueRef::Text(bytes)) => String::from_utf8(bytes.to_vec())
+            .map_err(|_| StorageError::corrupt(table, format!("column {idx} is not UTF-8"))),
+        Ok(other) => Err(StorageError::corrupt(
+            table,
+            format!("column {idx} has type {}", other.data_type()),
+        )),
+        Err(e) => Err(StorageError::corrupt(table, e)),
+    }
+}
+
+pub(crate) fn col_blob(
+    row: &Row<'_>,
+    idx: usize,
+    table: &'static str,
+) -> Result<Vec<u8>, StorageError> {
+    match row.get_ref(idx) {
+        Ok(ValueRef::Blob(bytes)) => Ok(bytes.to_vec()),
+        Ok(other) => Err(StorageError::corrupt(
+            table,
+            format!("column {idx} has type {}", other.data_type()),
+        )),
+        Err(e) => Err(StorageError::corrupt(table, e)),
+    }
+}
+
+pub(crate) fn col_i64(row: &Row<'_>, idx: usize, table: &'static str) -> Result<i64, StorageError> {
+    match row.get_ref(idx) {
+        Ok(ValueRef::Integer(v)) => Ok(v),
+        Ok(other) => Err(StorageError::corrupt(
+            table,
+            format!("column {idx} has type {}", other.data_type()),
+        )),
+        Err(e) => Err(StorageError::corrupt(table, e)),
+    }
+}

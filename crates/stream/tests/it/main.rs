@@ -1,0 +1,16 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+mod harness;
+
+mod bind;
+mod close;
+mod header;
+mod sasl;
+mod split;
+mod starttls;
