@@ -195,7 +195,10 @@ impl Mailbox {
         if let Some(err) = self.control.take() {
             return Some(SessionCommand::Close(err));
         }
-        self.rx.try_recv().ok().map(|el| SessionCommand::Stanza(*el))
+        self.rx
+            .try_recv()
+            .ok()
+            .map(|el| SessionCommand::Stanza(*el))
     }
 }
 

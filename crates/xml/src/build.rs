@@ -1,9 +1,14 @@
 //! Second pass: builds an [`Element`] (or a stream header) from the complete bytes of one
-//! top-level item, which the first pass ([`crate::Parser`]) has already delimited.
+//! top-level item, which the first pass ([`crate::Parser`]) has already delimited — or, on the
+//! parser's fast path, from buffered text in which the builder itself finds the element's end.
 //!
 //! Working on a complete slice means this pass never has to suspend, so it is a plain loop with
 //! an explicit stack of open elements: it never recurses on input depth. Strings that need no
 //! unescaping are [`ByteString::slice_ref`] slices of the item's one buffer.
+//!
+//! Start tags are read in one pass in the common case (declarations take effect as they are
+//! read); anything unusual, errors included, is re-read by the exact path, which checks in the
+//! order the specifications imply, so that both paths report the same first error.
 
 use bytestring::ByteString;
 use memchr::{memchr, memchr3};
@@ -53,8 +58,6 @@ pub(crate) struct Frame {
     pub attrs: Vec<Attr>,
     child_start: usize,
     pub mark: usize,
-    /// The default namespace this tag replaced, if it declared one.
-    pub prev_default: Option<ByteString>,
 }
 
 /// Reusable allocations, kept by the parser between items.
@@ -135,6 +138,11 @@ impl<'a> Builder<'a> {
             default_ns: ctx.default_ns.clone(),
             scratch,
         }
+    }
+
+    /// Starts building at `pos` instead of at the start of the source.
+    pub(crate) fn start_at(&mut self, pos: usize) {
+        self.pos = pos;
     }
 
     /// How far building has read.
@@ -464,16 +472,12 @@ impl<'a> Builder<'a> {
     fn open_tag(&mut self, leaf: bool) -> Result<bool, XmlError> {
         let start = self.pos;
         let mark = self.scratch.bindings.len();
-        let mut prev_default = None;
-        if let Some(empty) = self.open_tag_fast(mark, &mut prev_default, leaf) {
+        if let Some(empty) = self.open_tag_fast(mark, leaf) {
             return Ok(empty);
         }
         // Undo, and let the exact path report the first error in document order (or handle
         // the rare constructs that the fast path leaves to it).
-        self.scratch.bindings.truncate(mark);
-        if let Some(d) = prev_default {
-            self.default_ns = d;
-        }
+        self.restore(mark);
         self.pos = start;
         let empty = self.open_tag_exact()?;
         if empty && leaf {
@@ -487,17 +491,12 @@ impl<'a> Builder<'a> {
 
     /// One pass over a start tag for the common case: declarations take effect as they are
     /// read and attributes are built at once, only prefixed ones waiting for their namespace.
-    /// `None` on any error or unusual construct, with `prev_default` holding the default
-    /// namespace to restore.
+    /// `None` on any error or unusual construct; the caller then restores the bindings to
+    /// `mark`.
     // One loop over the attributes, as in the exact path.
     #[allow(clippy::too_many_lines)]
     #[inline]
-    fn open_tag_fast(
-        &mut self,
-        mark: usize,
-        prev_default: &mut Option<ByteString>,
-        leaf: bool,
-    ) -> Option<bool> {
+    fn open_tag_fast(&mut self, mark: usize, leaf: bool) -> Option<bool> {
         // Pushed to directly: most elements have at most four attributes, which the first
         // allocation holds.
         let mut attrs: Vec<Attr> = Vec::new();
@@ -566,8 +565,7 @@ impl<'a> Builder<'a> {
                         return None;
                     }
                     let ns = self.ns_from(value, decoded);
-                    let old = std::mem::replace(&mut self.default_ns, ns);
-                    prev_default.get_or_insert(old);
+                    self.declare_default(ns);
                 }
                 Some(c) if self.bytes(at, c) == b"xmlns" => {
                     n_decls += 1;
@@ -634,7 +632,7 @@ impl<'a> Builder<'a> {
             a.ns = Some(uri);
         }
         if empty && leaf {
-            self.restore(mark, prev_default.take());
+            self.restore(mark);
             let el = Element::from_parts(ns, name, attrs, Vec::new());
             self.scratch.nodes.push(Node::Element(el));
             return Some(true);
@@ -647,7 +645,6 @@ impl<'a> Builder<'a> {
             attrs,
             child_start,
             mark,
-            prev_default: prev_default.take(),
         });
         Some(empty)
     }
@@ -740,7 +737,6 @@ impl<'a> Builder<'a> {
         qe: usize,
     ) -> Result<(), XmlError> {
         let mark = self.scratch.bindings.len();
-        let mut prev_default = None;
         let (mut n_decls, mut n_attrs) = (0usize, 0usize);
         // Whether some attribute has a prefix other than `xmlns` (needing resolution).
         let mut prefixed = false;
@@ -768,9 +764,7 @@ impl<'a> Builder<'a> {
                         });
                     }
                     let ns = self.ns_value(a);
-                    let old = std::mem::replace(&mut self.default_ns, ns);
-                    // A second declaration is a duplicate attribute, rejected above.
-                    prev_default.get_or_insert(old);
+                    self.declare_default(ns);
                 }
                 Some(c) if self.bytes(a.start, c) == b"xmlns" => {
                     n_decls += 1;
@@ -857,7 +851,6 @@ impl<'a> Builder<'a> {
             attrs,
             child_start,
             mark,
-            prev_default,
         });
         Ok(())
     }
@@ -900,21 +893,46 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Makes `ns` the default namespace. The one it replaces is kept on the bindings stack
+    /// under the empty prefix (which no lookup asks for), so that [`Builder::restore`] brings
+    /// it back and open elements need not carry it.
+    fn declare_default(&mut self, ns: ByteString) {
+        let old = std::mem::replace(&mut self.default_ns, ns);
+        self.scratch.bindings.push((ByteString::new(), old));
+    }
+
     /// Takes bindings made since `mark` out of scope.
-    fn restore(&mut self, mark: usize, prev_default: Option<ByteString>) {
-        self.scratch.bindings.truncate(mark);
-        if let Some(d) = prev_default {
-            self.default_ns = d;
+    #[inline]
+    fn restore(&mut self, mark: usize) {
+        while self.scratch.bindings.len() > mark {
+            if let Some((prefix, uri)) = self.scratch.bindings.pop()
+                && prefix.is_empty()
+            {
+                self.default_ns = uri;
+            }
         }
     }
 
-    /// Namespace declarations made by the last start tag (for stream headers).
+    /// Prefix declarations made by the last start tag (for stream headers).
     pub(crate) fn bindings_since(&self, mark: usize) -> Vec<(ByteString, ByteString)> {
         self.scratch
             .bindings
             .get(mark..)
             .unwrap_or_default()
-            .to_vec()
+            .iter()
+            .filter(|(p, _)| !p.is_empty())
+            .cloned()
+            .collect()
+    }
+
+    /// Whether the last start tag declared a default namespace (for stream headers).
+    pub(crate) fn declared_default_since(&self, mark: usize) -> bool {
+        self.scratch
+            .bindings
+            .get(mark..)
+            .unwrap_or_default()
+            .iter()
+            .any(|(p, _)| p.is_empty())
     }
 
     /// The default namespace currently in scope.
@@ -1083,7 +1101,7 @@ impl<'a> Builder<'a> {
     #[inline]
     fn close(&mut self, children: Vec<Node>) -> Option<Element> {
         let frame = self.scratch.stack.pop()?;
-        self.restore(frame.mark, frame.prev_default);
+        self.restore(frame.mark);
         Some(Element::from_parts(
             frame.ns,
             frame.name,

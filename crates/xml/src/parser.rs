@@ -2,6 +2,13 @@
 //! declaration, stream header, stanza, stream end tag) ends, tracking depth, quotes and the
 //! limits; the complete item is then handed to [`crate::build`] in one piece. Because this pass
 //! keeps its cursor across calls, every byte is looked at once however the input is chunked.
+//!
+//! Fast path: a top-level element that is already complete in the buffer (the usual case, as
+//! stanzas are small next to socket reads) is built in one pass, straight from the buffered
+//! text, the builder finding its end itself. Whenever that does not succeed cleanly (the
+//! element is incomplete, or anything is wrong with it) the two-pass path above takes over
+//! from the same state, so errors, offsets and the independence from chunking are exactly
+//! those of the two-pass path.
 
 use bytes::{Buf, Bytes, BytesMut};
 use bytestring::ByteString;
@@ -75,6 +82,8 @@ pub struct Parser {
     /// Input already checked to be UTF-8, which comes before `buf`: top-level elements that
     /// arrived complete are built from it directly, without the first pass.
     text: ByteString,
+    /// How much of `text` has been consumed.
+    text_pos: usize,
     buf: BytesMut,
     /// Bytes removed from the front of `buf` since the start (or the last reset).
     consumed: usize,
@@ -122,6 +131,7 @@ impl Parser {
             limits,
             fragments,
             text: ByteString::new(),
+            text_pos: 0,
             buf: BytesMut::new(),
             consumed: 0,
             phase: Phase::Prolog,
@@ -149,7 +159,7 @@ impl Parser {
 
     /// Bytes held but not yet returned as events.
     pub fn buffered(&self) -> usize {
-        self.text.len() + self.buf.len()
+        self.text.len().saturating_sub(self.text_pos) + self.buf.len()
     }
 
     /// Restarts the stream (RFC 6120 §4.3.3) after STARTTLS: forgets the old header and its
@@ -186,6 +196,7 @@ impl Parser {
             Err(e) => {
                 self.failed = Some(e.clone());
                 self.text = ByteString::new();
+                self.text_pos = 0;
                 self.buf = BytesMut::new();
                 self.item = None;
                 Err(e)
@@ -271,12 +282,14 @@ impl Parser {
     /// Puts text that the fast path could not use back in front of the byte buffer, for the
     /// first pass. Copies at most what arrived since the last complete element.
     fn unfreeze(&mut self) {
-        if self.text.is_empty() {
+        let text = std::mem::take(&mut self.text);
+        let pos = std::mem::take(&mut self.text_pos);
+        let rest = text.as_bytes().get(pos..).unwrap_or_default();
+        if rest.is_empty() {
             return;
         }
-        let text = std::mem::take(&mut self.text);
-        let mut buf = BytesMut::with_capacity(text.len() + self.buf.len());
-        buf.extend_from_slice(text.as_bytes());
+        let mut buf = BytesMut::with_capacity(rest.len() + self.buf.len());
+        buf.extend_from_slice(rest);
         buf.extend_from_slice(&self.buf);
         self.buf = buf;
     }
@@ -291,7 +304,9 @@ impl Parser {
         if !(self.phase == Phase::Content || (self.fragments && self.phase == Phase::Prolog)) {
             return None;
         }
-        if self.text.is_empty() {
+        if self.text_pos >= self.text.len() {
+            self.text = ByteString::new();
+            self.text_pos = 0;
             if self.buf.is_empty() {
                 return None;
             }
@@ -306,41 +321,37 @@ impl Parser {
                 }
             }
         }
-        let t: &str = &self.text;
-        let ws = t.bytes().position(|b| !is_space(b)).unwrap_or(t.len());
+        let start = self.text_pos;
+        let b = self.text.as_bytes();
+        let rest = b.get(start..).unwrap_or_default();
+        let ws = rest
+            .iter()
+            .position(|&c| !is_space(c))
+            .unwrap_or(rest.len());
         if ws > 0 {
             self.decl_allowed = false;
             self.consumed += ws;
-            let rest = t.get(ws..).unwrap_or_default();
-            self.text = if rest.is_empty() {
-                ByteString::new()
-            } else {
-                self.text.slice_ref(rest)
-            };
+            self.text_pos += ws;
         }
-        let b = self.text.as_bytes();
-        match (b.first(), b.get(1)) {
+        let start = self.text_pos;
+        match (b.get(start), b.get(start + 1)) {
             (Some(b'<'), Some(c)) if !matches!(c, b'/' | b'!' | b'?') => {}
             _ => return None,
         }
         let scratch = std::mem::take(&mut self.scratch);
         let mut builder = Builder::new_unchecked(&self.text, &self.limits, &self.ctx, scratch);
+        builder.start_at(start);
         let result = builder.element();
         let end = builder.pos();
         self.scratch = builder.into_scratch();
         let el = result.ok()?;
         let t: &str = &self.text;
-        let item = t.get(..end)?;
-        if end > self.limits.max_stanza_bytes || crate::chars::check_chars(item).is_err() {
+        let item = t.get(start..end)?;
+        if item.len() > self.limits.max_stanza_bytes || crate::chars::check_chars(item).is_err() {
             return None;
         }
-        let rest = t.get(end..).unwrap_or_default();
-        self.text = if rest.is_empty() {
-            ByteString::new()
-        } else {
-            self.text.slice_ref(rest)
-        };
-        self.consumed += end;
+        self.text_pos = end;
+        self.consumed += item.len();
         self.decl_allowed = false;
         self.phase = Phase::Content;
         Some(el)
@@ -646,7 +657,7 @@ impl Parser {
                 ns: st.ns,
                 name: st.name,
                 attrs: st.attrs,
-                default_ns: st.prev_default.is_some().then(|| b.default_ns()),
+                default_ns: b.declared_default_since(st.mark).then(|| b.default_ns()),
                 prefixes,
             };
             (header, qname, empty)

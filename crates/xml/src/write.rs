@@ -5,8 +5,10 @@
 //! (`ns0`, `ns1`, ...) declared on the element that carries them; `xml:` is never declared.
 //! The tree is walked with an explicit stack, so depth costs heap, not call stack.
 //!
-//! The serializer trusts the tree: names are written as they are and strings are not checked
-//! for characters outside XML's `Char` (trees from the parser always satisfy both).
+//! The serializer trusts the tree's names, but not its strings: a character outside XML's
+//! `Char` production (C0 controls other than TAB/LF/CR, U+FFFE, U+FFFF) is written as U+FFFD,
+//! because such text reaches us from peers through error messages and must never make us emit
+//! a document the other side has to reject as not well-formed.
 //! Attributes that cannot be expressed are skipped: an unprefixed attribute named `xmlns` and
 //! attributes in the `http://www.w3.org/2000/xmlns/` namespace.
 
@@ -20,6 +22,8 @@ static TEXT_SPECIAL: [bool; 256] = table(b"&<>\r");
 static ATTR_SPECIAL: [bool; 256] = table(b"&<'\t\n\r");
 
 // Evaluated at compile time, where an out-of-bounds index is a build error, not a panic.
+// Besides `special`, every byte that can start a non-`Char` is marked: C0 controls other than
+// TAB/LF/CR, and 0xEF, the lead byte of U+FFFE/U+FFFF (checked in full in `escape`).
 #[allow(clippy::indexing_slicing)]
 const fn table(special: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
@@ -28,8 +32,19 @@ const fn table(special: &[u8]) -> [bool; 256] {
         t[special[i] as usize] = true;
         i += 1;
     }
+    let mut c = 0;
+    while c < 0x20 {
+        if c != b'\t' as usize && c != b'\n' as usize && c != b'\r' as usize {
+            t[c] = true;
+        }
+        c += 1;
+    }
+    t[0xEF] = true;
     t
 }
+
+/// UTF-8 of U+FFFD REPLACEMENT CHARACTER, written for characters XML cannot carry.
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 fn escape(out: &mut Vec<u8>, s: &str, special: &[bool; 256]) {
     let b = s.as_bytes();
@@ -38,16 +53,28 @@ fn escape(out: &mut Vec<u8>, s: &str, special: &[bool; 256]) {
         if !special.get(usize::from(c)).copied().unwrap_or(false) {
             continue;
         }
-        out.extend_from_slice(b.get(lit..i).unwrap_or_default());
-        out.extend_from_slice(match c {
+        let replacement: &[u8] = match c {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'\'' => b"&apos;",
             b'\t' => b"&#x9;",
             b'\n' => b"&#xA;",
-            _ => b"&#xD;",
-        });
+            b'\r' => b"&#xD;",
+            // U+FFFE and U+FFFF are EF BF BE / EF BF BF; every other 0xEF sequence is fine.
+            0xEF => match b.get(i + 1..i + 3) {
+                Some([0xBF, 0xBE | 0xBF]) => {
+                    out.extend_from_slice(b.get(lit..i).unwrap_or_default());
+                    out.extend_from_slice(REPLACEMENT);
+                    lit = i + 3;
+                    continue;
+                }
+                _ => continue,
+            },
+            _ => REPLACEMENT,
+        };
+        out.extend_from_slice(b.get(lit..i).unwrap_or_default());
+        out.extend_from_slice(replacement);
         lit = i + 1;
     }
     out.extend_from_slice(b.get(lit..).unwrap_or_default());
@@ -210,4 +237,24 @@ impl StreamHeader {
 /// Appends the stream's closing tag, `</stream:stream>`.
 pub fn write_stream_end(out: &mut Vec<u8>) {
     out.extend_from_slice(b"</stream:stream>");
+}
+
+#[cfg(test)]
+mod non_char_tests {
+    use crate::{Element, parse_element};
+
+    #[test]
+    fn characters_xml_cannot_carry_become_replacement_characters() {
+        // Found by the `stream` fuzz target: a peer's NUL bytes echoed in an error text.
+        let e = Element::new("urn:x", "text")
+            .with_attr("a", "x\u{0}y\u{FFFE}")
+            .with_text("end tag </a\u{0}\u{1}b> \u{FFFF}\u{FFFD}\u{EFFF}\t\n");
+        let xml = e.to_xml();
+        let back = parse_element(xml.as_bytes()).expect("serializer output must parse");
+        assert_eq!(back.attr("a"), Some("x\u{FFFD}y\u{FFFD}"));
+        assert_eq!(
+            back.text(),
+            "end tag </a\u{FFFD}\u{FFFD}b> \u{FFFD}\u{FFFD}\u{EFFF}\t\n"
+        );
+    }
 }
