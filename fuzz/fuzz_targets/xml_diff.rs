@@ -117,7 +117,12 @@ fuzz_target!(|doc: &[u8]| {
         Err(_) => None,
     };
     let mut oracle = doc.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(doc);
-    let trimmed = oracle.trim_ascii_start();
+    // XML's white space (the `S` production) only: `trim_ascii_start` would also eat U+000C.
+    let start = oracle
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(oracle.len());
+    let trimmed = oracle.get(start..).unwrap_or_default();
     if !trimmed.starts_with(b"<?xml") {
         oracle = trimmed;
     }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use waxwing_core::ConflictPolicy;
 
 use serde::de::DeserializeOwned;
 
@@ -50,6 +51,8 @@ pub struct C2s {
     pub max_stanza_bytes: usize,
     /// Failed SASL attempts before the stream is closed.
     pub max_auth_failures: u32,
+    /// What a bind of an already bound resource does (RFC 6120 §7.7.2.2).
+    pub resource_conflict: ConflictPolicy,
 }
 
 impl Default for C2s {
@@ -61,6 +64,7 @@ impl Default for C2s {
             negotiation_timeout_secs: DEFAULT_NEGOTIATION_TIMEOUT_SECS,
             max_stanza_bytes: 256 * 1024,
             max_auth_failures: 3,
+            resource_conflict: ConflictPolicy::Replace,
         }
     }
 }
@@ -335,6 +339,9 @@ fn parse_c2s(mut t: toml::Table, c: &mut C2s, errs: &mut Vec<String>) {
             errs.push("c2s.max_auth_failures: must be at least 1".to_owned());
         }
     }
+    if let Some(v) = take(&mut t, "resource_conflict", "c2s.", errs) {
+        c.resource_conflict = v;
+    }
     unknown(&t, "c2s.", errs);
     if c.listen.is_empty() && c.direct_tls_listen.is_empty() {
         errs.push("c2s: no listener (both `listen` and `direct_tls_listen` are empty)".to_owned());
@@ -531,6 +538,23 @@ mod tests {
             );
         }
         assert_eq!(errs.len(), want.len(), "{errs:#?}");
+    }
+
+    #[test]
+    fn resource_conflict_policy_is_configurable() {
+        let c = Config::parse("[c2s]\nresource_conflict = \"refuse\"", Path::new("")).unwrap();
+        assert_eq!(c.c2s.resource_conflict, ConflictPolicy::Refuse);
+        assert_eq!(
+            Config::defaults().c2s.resource_conflict,
+            ConflictPolicy::Replace
+        );
+        let err = Config::parse("[c2s]\nresource_conflict = \"kick\"", Path::new("")).unwrap_err();
+        assert_eq!(err.errors.len(), 1, "{:?}", err.errors);
+        assert!(
+            err.errors[0].starts_with("c2s.resource_conflict"),
+            "{:?}",
+            err.errors
+        );
     }
 
     #[test]

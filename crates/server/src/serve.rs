@@ -28,6 +28,8 @@ pub(crate) fn init_tracing(level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for people: escape codes make journald and log files unreadable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -132,13 +134,15 @@ async fn serve(cfg: Config) -> ExitCode {
 
     let mut builder = Server::builder()
         .modules(waxwing_modules::all())
-        .module_config(cfg.modules.clone());
+        .module_config(cfg.modules.clone())
+        .conflict_policy(cfg.c2s.resource_conflict);
     for d in &cfg.domains {
         builder = builder.domain(d.clone());
     }
     if let Some(s) = &storage {
-        builder =
-            builder.accounts(Arc::new(StorageAccounts(s.clone())) as Arc<dyn AccountDirectory>);
+        builder = builder
+            .storage(s.clone())
+            .accounts(Arc::new(StorageAccounts(s.clone())) as Arc<dyn AccountDirectory>);
     }
     let server = builder
         .build()
