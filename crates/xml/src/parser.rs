@@ -338,12 +338,12 @@ impl Parser {
             (Some(b'<'), Some(c)) if !matches!(c, b'/' | b'!' | b'?') => {}
             _ => return None,
         }
-        let scratch = std::mem::take(&mut self.scratch);
-        let mut builder = Builder::new_unchecked(&self.text, &self.limits, &self.ctx, scratch);
+        let mut builder =
+            Builder::new_unchecked(&self.text, &self.limits, &self.ctx, &mut self.scratch);
         builder.start_at(start);
         let result = builder.element();
         let end = builder.pos();
-        self.scratch = builder.into_scratch();
+        builder.finish();
         let el = result.ok()?;
         let t: &str = &self.text;
         let item = t.get(start..end)?;
@@ -633,8 +633,7 @@ impl Parser {
     }
 
     fn element(&mut self, src: &ByteString) -> Result<Element, XmlError> {
-        let scratch = std::mem::take(&mut self.scratch);
-        let mut b = Builder::new(src, &self.limits, &self.ctx, scratch)?;
+        let mut b = Builder::new(src, &self.limits, &self.ctx, &mut self.scratch)?;
         let result = b.element().and_then(|el| {
             if b.at_end() {
                 Ok(el)
@@ -642,14 +641,13 @@ impl Parser {
                 Err(nwf(src.len(), "data after the root element"))
             }
         });
-        self.scratch = b.into_scratch();
+        b.finish();
         result
     }
 
     fn header(&mut self, src: &ByteString) -> Result<(StreamHeader, ByteString, bool), XmlError> {
         let empty_ctx = NsContext::default();
-        let scratch = std::mem::take(&mut self.scratch);
-        let mut b = Builder::new(src, &self.limits, &empty_ctx, scratch)?;
+        let mut b = Builder::new(src, &self.limits, &empty_ctx, &mut self.scratch)?;
         let result = b.start_tag().map(|(st, empty)| {
             let prefixes = b.bindings_since(st.mark);
             let qname = b.qname_str(st.qname);
@@ -662,7 +660,7 @@ impl Parser {
             };
             (header, qname, empty)
         });
-        self.scratch = b.into_scratch();
+        b.finish();
         let (header, qname, empty) = result?;
         if &*header.ns != STREAMS_NS || &*header.name != "stream" {
             return Err(XmlError::InvalidStreamNamespace {

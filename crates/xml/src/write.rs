@@ -144,13 +144,30 @@ fn write_attrs(out: &mut Vec<u8>, attrs: &[Attr], known: &[(&str, &str)]) {
     }
 }
 
-fn open_tag(out: &mut Vec<u8>, e: &Element, parent_default_ns: &str) {
-    out.push(b'<');
-    out.extend_from_slice(e.name().as_bytes());
-    if e.ns() != parent_default_ns {
-        write_attr(out, None, "xmlns", e.ns());
+/// Writes an element's name. An element in the XML namespace cannot be written with a default
+/// namespace declaration (XML Namespaces §3 forbids declaring it), so it keeps the `xml:`
+/// prefix, which is always bound.
+fn write_name(out: &mut Vec<u8>, e: &Element) {
+    if e.ns() == XML_NS {
+        out.extend_from_slice(b"xml:");
     }
+    out.extend_from_slice(e.name().as_bytes());
+}
+
+/// Opens `e` and returns the default namespace in scope for its children.
+fn open_tag<'a>(out: &mut Vec<u8>, e: &'a Element, parent_default_ns: &'a str) -> &'a str {
+    out.push(b'<');
+    write_name(out, e);
+    let default_ns = if e.ns() == XML_NS {
+        parent_default_ns
+    } else {
+        if e.ns() != parent_default_ns {
+            write_attr(out, None, "xmlns", e.ns());
+        }
+        e.ns()
+    };
     write_attrs(out, e.attrs(), &[]);
+    default_ns
 }
 
 impl Element {
@@ -158,20 +175,22 @@ impl Element {
     /// scope where it is written (e.g. `jabber:client` inside a client stream): the element
     /// declares `xmlns` only if its namespace differs.
     pub fn write_to(&self, out: &mut Vec<u8>, parent_default_ns: &str) {
-        // Explicit stack of (element, index of the next child to write).
-        let mut stack: Vec<(&Element, usize)> = Vec::new();
-        open_tag(out, self, parent_default_ns);
+        // Explicit stack of (element, index of the next child to write, default namespace in
+        // scope for its children).
+        let mut stack: Vec<(&Element, usize, &str)> = Vec::new();
+        let inner = open_tag(out, self, parent_default_ns);
         if self.nodes().is_empty() {
             out.extend_from_slice(b"/>");
             return;
         }
         out.push(b'>');
-        stack.push((self, 0));
-        while let Some((el, idx)) = stack.last_mut() {
+        stack.push((self, 0, inner));
+        while let Some((el, idx, scope)) = stack.last_mut() {
             let el: &Element = el;
+            let scope: &str = scope;
             let Some(node) = el.nodes().get(*idx) else {
                 out.extend_from_slice(b"</");
-                out.extend_from_slice(el.name().as_bytes());
+                write_name(out, el);
                 out.push(b'>');
                 stack.pop();
                 continue;
@@ -180,12 +199,12 @@ impl Element {
             match node {
                 Node::Text(t) => escape(out, t, &TEXT_SPECIAL),
                 Node::Element(child) => {
-                    open_tag(out, child, el.ns());
+                    let inner = open_tag(out, child, scope);
                     if child.nodes().is_empty() {
                         out.extend_from_slice(b"/>");
                     } else {
                         out.push(b'>');
-                        stack.push((child, 0));
+                        stack.push((child, 0, inner));
                     }
                 }
             }
@@ -241,7 +260,18 @@ pub fn write_stream_end(out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod non_char_tests {
-    use crate::{Element, parse_element};
+    use crate::{Element, XML_NS, parse_element};
+
+    #[test]
+    fn elements_in_the_xml_namespace_keep_the_xml_prefix() {
+        // Found by the `xml` fuzz target: `<xml:tm/>` was written as `<tm xmlns='…XML…'/>`,
+        // a declaration XML Namespaces §3 forbids.
+        let parsed = parse_element(b"<a xmlns='urn:a'><xml:tm><b/></xml:tm></a>").unwrap();
+        let xml = parsed.to_xml();
+        assert_eq!(xml, "<a xmlns='urn:a'><xml:tm><b/></xml:tm></a>");
+        assert_eq!(parse_element(xml.as_bytes()).unwrap(), parsed);
+        assert_eq!(Element::new(XML_NS, "x").to_xml(), "<xml:x/>");
+    }
 
     #[test]
     fn characters_xml_cannot_carry_become_replacement_characters() {

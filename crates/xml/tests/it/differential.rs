@@ -15,6 +15,9 @@
 //! - A lone CR in an attribute value (not followed by LF): XML 1.0 §2.11 turns it into LF
 //!   and §3.3.3 then into a space; rxml 0.14 rejects it as an invalid character. The oracle
 //!   sees CRLF instead, which XML defines to mean the same.
+//! - A repeated namespace declaration (`xmlns='a' xmlns='a'`, or `xmlns:p` twice): XML 1.0's
+//!   Unique Att Spec makes it not well-formed, and we refuse it; rxml 0.14 accepts it (found by
+//!   the `xml_diff` fuzz target).
 //! - A CRLF right after `]` inside a CDATA section: XML 1.0 §2.11 makes it LF, rxml 0.14 keeps
 //!   the CR (found by the `xml_diff` fuzz target); `]\r\n` is compared as `]\n` on both sides.
 //! - Names with characters in U+FDF0–U+FFFD: XML 1.0 (Fifth Edition) §2.3 makes them
@@ -60,6 +63,24 @@ fn push_text(kids: &mut Vec<Kid>, t: &str) {
         && last.contains("]\r\n")
     {
         *last = last.replace("]\r\n", "]\n");
+    }
+}
+
+#[test]
+fn repeated_namespace_declarations_are_not_well_formed() {
+    for doc in [
+        &b"<r xmlns='a' xmlns='a'/>"[..],
+        b"<r xmlns:p='a' xmlns:p='a'/>",
+    ] {
+        let err = waxwing_xml::parse_element(doc).unwrap_err();
+        assert!(
+            matches!(err, waxwing_xml::XmlError::DuplicateAttribute { .. }),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.condition(),
+            waxwing_xml::XmlErrorCondition::NotWellFormed
+        );
     }
 }
 
