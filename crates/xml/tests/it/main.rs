@@ -12,5 +12,6 @@ mod differential;
 mod fastpath;
 
 mod limits;
+mod oracle;
 mod roundtrip;
 mod split;
