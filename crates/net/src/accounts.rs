@@ -1,15 +1,14 @@
-//! Adapters from the storage crate's account store to what the transport and the core need.
+//! SASL credentials from the storage crate's account store. (Account existence for routing is
+//! the core's own `waxwing_core::StorageAccounts`, used when the server is given the storage.)
 
-use waxwing_core::AccountDirectory;
 use waxwing_jid::BareJid;
 use waxwing_sasl::ScramHash;
-use waxwing_stanza::{StanzaError, StanzaErrorCondition};
 use waxwing_storage::{AccountStatus, Storage};
 use waxwing_stream::CredentialsLookup;
 
 use crate::c2s::{BoxFuture, CredentialSource};
 
-/// SASL credentials and account existence from [`Storage`].
+/// SASL credentials from [`Storage`].
 #[derive(Clone, Debug)]
 pub struct StorageAccounts(pub Storage);
 
@@ -51,20 +50,6 @@ impl CredentialSource for StorageAccounts {
             }
             // An imported account without keys for this hash cannot use this mechanism.
             CredentialsLookup::NotFound
-        })
-    }
-}
-
-impl AccountDirectory for StorageAccounts {
-    fn exists<'a>(
-        &'a self,
-        user: &'a BareJid,
-    ) -> waxwing_core::BoxFuture<'a, Result<bool, StanzaError>> {
-        Box::pin(async move {
-            self.0.accounts().exists(user).await.map_err(|e| {
-                tracing::warn!(%user, error = %e, "account look-up failed");
-                StanzaError::new(StanzaErrorCondition::InternalServerError)
-            })
         })
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use waxwing_core::{AccountDirectory, Server};
+use waxwing_core::Server;
 use waxwing_net::listener::{bind_all, spawn_accept_loop};
 use waxwing_net::tls::{CertEntry, CertResolver, TlsContext, ensure_self_signed, write_private};
 use waxwing_net::{C2sServiceBuilder, ConnMode, StorageAccounts, Timeouts};
@@ -140,9 +140,7 @@ async fn serve(cfg: Config) -> ExitCode {
         builder = builder.domain(d.clone());
     }
     if let Some(s) = &storage {
-        builder = builder
-            .storage(s.clone())
-            .accounts(Arc::new(StorageAccounts(s.clone())) as Arc<dyn AccountDirectory>);
+        builder = builder.storage(s.clone());
     }
     let server = builder
         .build()

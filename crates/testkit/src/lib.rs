@@ -157,7 +157,7 @@ impl TestKitBuilder {
         let server = Server::builder()
             .modules(self.modules)
             .module_config(self.module_config)
-            .accounts(Arc::new(accounts.clone()))
+            .storage(storage.clone())
             .mailbox_capacity(self.mailbox_capacity);
         let server = self
             .domains
