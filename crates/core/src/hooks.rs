@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use waxwing_jid::{FullJid, Jid};
-use waxwing_stanza::{Message, Presence, Stanza};
+use waxwing_stanza::{Message, Presence, PresenceType, Stanza};
 use waxwing_xml::Element;
 
 use crate::Server;
@@ -133,10 +133,11 @@ pub struct SessionEvent {
     pub id: SessionId,
 }
 
-/// A session bound its resource (RFC 6120 §7). Fired by [`Server::bind`]; the return value is
-/// ignored (every handler runs).
+/// A session bound its resource (RFC 6120 §7). Fired by [`Server::bind`] before the bind is
+/// answered, so per-session state a module loads here (roster, blocklist) is ready before the
+/// client can send its first stanza. The return value is ignored (every handler runs).
 pub struct ResourceBound;
-impl Hook for ResourceBound {
+impl AsyncHook for ResourceBound {
     type Arg = SessionEvent;
 }
 
@@ -148,12 +149,50 @@ impl AsyncHook for SessionClosed {
     type Arg = SessionEvent;
 }
 
-/// Presence with no `to` from a client: its broadcast presence (RFC 6121 §4.2, §4.4). The core
-/// has already recorded the availability and priority in the session registry.
-/// Default: nothing (rosters plug in later).
+/// A change of a session's broadcast presence.
+#[derive(Clone, Debug)]
+pub struct PresenceChange {
+    /// The session's full JID (also the presence's `from`).
+    pub session: FullJid,
+    /// The presence as the client sent it, `from` stamped; no `to`. Type available or
+    /// unavailable.
+    pub presence: Presence,
+    /// Whether the session was available before this presence. Available presence from a
+    /// session that was not is *initial presence* (RFC 6121 §4.2): probes, offline messages
+    /// and pending subscription requests follow it.
+    pub was_available: bool,
+}
+
+impl PresenceChange {
+    /// Whether this is initial presence (RFC 6121 §4.2.1).
+    pub fn is_initial(&self) -> bool {
+        !self.was_available && self.presence.type_() == PresenceType::Available
+    }
+}
+
+/// Presence with no `to` from a client: its broadcast presence (RFC 6121 §4.2, §4.4, §4.5).
+/// The core has already recorded the availability and priority in the session registry.
+/// Default: nothing (the presence module broadcasts it).
 pub struct PresenceBroadcast;
 impl AsyncHook for PresenceBroadcast {
+    type Arg = PresenceChange;
+}
+
+/// Presence with a `to` from a bound client, after the `from` stamp and before routing:
+/// subscription requests and answers (RFC 6121 §3), directed presence (§4.6), probes.
+/// Break = handled (the handler routed what must be routed). Default: routed as it is.
+pub struct PresenceFromClient;
+impl AsyncHook for PresenceFromClient {
     type Arg = Presence;
+}
+
+/// Every stanza routed to an existing local account (its bare JID or one of its full JIDs),
+/// from a local session, a module or a remote server, before the delivery rules of RFC 6121
+/// §8.5 apply: privacy and blocking (XEP-0191) plug in here. Break = consumed (the handler sent
+/// any error reply). Default: delivered by the rules.
+pub struct StanzaToAccount;
+impl AsyncHook for StanzaToAccount {
+    type Arg = Stanza;
 }
 
 /// A message addressed to a domain this server serves (RFC 6120 §10.5.1).
@@ -170,8 +209,8 @@ impl AsyncHook for PresenceToServer {
 }
 
 /// A presence addressed to an existing local account's bare JID, or a subscription-related
-/// presence to one of its full JIDs (RFC 6121 §8.5.2.1.2, §8.5.2.2.2, §8.5.3). Default: dropped
-/// (the roster and presence module plugs in here).
+/// presence or probe to one of its full JIDs (RFC 6121 §8.5.2.1.2, §8.5.2.2.2, §8.5.3, §4.3).
+/// Default: dropped (the roster and presence module plugs in here).
 pub struct PresenceToAccount;
 impl AsyncHook for PresenceToAccount {
     type Arg = Presence;

@@ -51,7 +51,7 @@
 //! // In the connection task, once the client has bound a resource:
 //! let jid = FullJid::parse("juliet@example.com/balcony")?;
 //! let (handle, mut mailbox) = SessionHandle::channel(jid, server.mailbox_capacity());
-//! let bound = server.bind(handle).map_err(|e| e.to_stanza_error())?; // answer the bind with bound.handle.jid()
+//! let bound = server.bind(handle).await.map_err(|e| e.to_stanza_error())?; // answer the bind with bound.handle.jid()
 //! let jid = bound.handle.jid().clone();
 //!
 //! // For every stanza the client sends (an Err is a stream error: send it and close):

@@ -12,8 +12,13 @@
 //! - Full JID without a session, account exists (RFC 6121 §8.5.3.2.1): `chat` → handled as if
 //!   sent to the bare JID (option a); `normal` and `groupchat` → `service-unavailable`
 //!   (option b); `headline` → dropped (option a); IQ get/set → `service-unavailable`
-//!   (§8.5.3.2.3); presence → subscription types to [`PresenceToAccount`], the rest dropped
-//!   (§8.5.3.2.2).
+//!   (§8.5.3.2.3); presence → subscription types and probes to [`PresenceToAccount`], the
+//!   rest dropped (§8.5.3.2.2).
+//! - Probes to a full JID with a session go to [`PresenceToAccount`] too: the server answers
+//!   them (RFC 6121 §4.3.2), not the client.
+//! - Every stanza for an existing local account passes [`StanzaToAccount`] (blocking, privacy)
+//!   before these rules; presence with a `to` from a client passes [`PresenceFromClient`]
+//!   (subscriptions, directed presence) before routing.
 //! - Message or presence to a served domain (RFC 6120 §10.5.1): offered to the
 //!   [`MessageToServer`] / [`PresenceToServer`] hooks; unhandled messages get
 //!   `service-unavailable`, unhandled presence is dropped. Stanzas to `domain/resource`
@@ -38,8 +43,8 @@ use waxwing_xml::Element;
 use crate::Server;
 use crate::hooks::{
     AsyncFn, AsyncHook, ClientStanza, Flow, MessageToServer, MessageUndeliverable,
-    PresenceBroadcast, PresenceToAccount, PresenceToServer, ResourceBound, SessionClosed,
-    SessionEvent, StanzaFromClient,
+    PresenceBroadcast, PresenceChange, PresenceFromClient, PresenceToAccount, PresenceToServer,
+    ResourceBound, SessionClosed, SessionEvent, StanzaFromClient, StanzaToAccount,
 };
 use crate::module::{IqRequest, IqTarget};
 use crate::session::{BindError, Registration, SessionHandle, SessionId};
@@ -83,13 +88,16 @@ fn service_unavailable() -> StanzaError {
     StanzaError::new(StanzaErrorCondition::ServiceUnavailable)
 }
 
-fn is_subscription(t: PresenceType) -> bool {
+/// Presence types the account's server handles rather than delivers to a resource:
+/// subscription management (RFC 6121 §3) and probes (§4.3.2).
+fn is_server_handled(t: PresenceType) -> bool {
     matches!(
         t,
         PresenceType::Subscribe
             | PresenceType::Subscribed
             | PresenceType::Unsubscribe
             | PresenceType::Unsubscribed
+            | PresenceType::Probe
     )
 }
 
@@ -104,31 +112,42 @@ fn priority(p: &Presence) -> Option<i8> {
 }
 
 impl Server {
-    /// Binds a session to its full JID under the configured [`crate::ConflictPolicy`] and
-    /// fires [`ResourceBound`]. The transport then answers the bind with
-    /// `registration.handle.jid()` (which may differ under `Rename`).
-    pub fn bind(&self, handle: SessionHandle) -> Result<Registration, BindError> {
+    /// Binds a session to its full JID under the configured [`crate::ConflictPolicy`], fires
+    /// [`SessionClosed`] for a session it replaced, then [`ResourceBound`]. The transport then
+    /// answers the bind with `registration.handle.jid()` (which may differ under `Rename`).
+    pub async fn bind(&self, handle: SessionHandle) -> Result<Registration, BindError> {
         if !self.serves(handle.jid().domain()) {
             return Err(BindError::NotAllowed);
         }
         let reg = self.sessions().register(handle, self.conflict_policy())?;
         if let Some(old) = &reg.replaced {
             tracing::info!(jid = %old.jid(), old = old.id(), new = reg.handle.id(), "session replaced");
+            // The old session's own close finds it unregistered already: its end is reported
+            // here, before the new session exists for modules.
+            self.run_every::<SessionClosed>(SessionEvent {
+                jid: old.jid().clone(),
+                id: old.id(),
+            })
+            .await;
         }
-        let mut ev = SessionEvent {
+        self.run_every::<ResourceBound>(SessionEvent {
             jid: reg.handle.jid().clone(),
             id: reg.handle.id(),
-        };
-        // Every handler runs: a Break from one does not hide the event from others.
-        for e in self
-            .0
-            .tables
-            .hooks
-            .chain::<ResourceBound, crate::hooks::SyncFn<ResourceBound>>()
-        {
-            let _ = (e.f)(self, &mut ev);
-        }
+        })
+        .await;
         Ok(reg)
+    }
+
+    /// Runs every handler of `H` (a `Break` from one does not hide the event from others).
+    async fn run_every<H: AsyncHook>(&self, arg: H::Arg) {
+        let chain = self.0.tables.hooks.chain::<H, AsyncFn<H>>();
+        if chain.is_empty() {
+            return;
+        }
+        let arg = Arc::new(arg);
+        for e in chain {
+            let _ = (e.f)(self.clone(), Arc::clone(&arg)).await;
+        }
     }
 
     /// The transport reports that session `id` bound to `jid` has ended. Unregisters it (if it
@@ -137,18 +156,11 @@ impl Server {
         if !self.sessions().unregister(jid, id) {
             return;
         }
-        let ev = Arc::new(SessionEvent {
+        self.run_every::<SessionClosed>(SessionEvent {
             jid: jid.clone(),
             id,
-        });
-        for e in self
-            .0
-            .tables
-            .hooks
-            .chain::<SessionClosed, AsyncFn<SessionClosed>>()
-        {
-            let _ = (e.f)(self.clone(), Arc::clone(&ev)).await;
-        }
+        })
+        .await;
     }
 
     /// Routes a stanza a bound client sent (RFC 6120 §8.1.2.1, §10). A `from` that is neither
@@ -179,6 +191,13 @@ impl Server {
         }
         let ClientStanza { session, stanza } = arg;
         if stanza.to().is_some() {
+            let stanza = match stanza {
+                Stanza::Presence(p) => match self.hook_take::<PresenceFromClient>(p).await {
+                    Some(p) => Stanza::Presence(p),
+                    None => return Ok(()),
+                },
+                other => other,
+            };
             self.route(stanza).await;
         } else {
             self.route_without_to(&session, stanza).await;
@@ -232,7 +251,7 @@ impl Server {
     }
 
     async fn broadcast_presence(&self, session: &FullJid, p: Presence) {
-        match p.type_() {
+        let priority = match p.type_() {
             PresenceType::Available => {
                 let Some(prio) = priority(&p) else {
                     self.bounce(
@@ -242,15 +261,21 @@ impl Server {
                     );
                     return;
                 };
-                self.sessions().set_presence(session, Some(prio));
+                Some(prio)
             }
-            PresenceType::Unavailable => {
-                self.sessions().set_presence(session, None);
-            }
+            PresenceType::Unavailable => None,
             // Subscription management, probes and errors need a `to` (RFC 6121 §3, §4.3).
             _ => return,
-        }
-        let _ = self.run_async_hook::<PresenceBroadcast>(p).await;
+        };
+        let Some(previous) = self.sessions().set_presence(session, priority) else {
+            return;
+        };
+        let change = PresenceChange {
+            session: session.clone(),
+            presence: p,
+            was_available: previous.is_some(),
+        };
+        let _ = self.run_async_hook::<PresenceBroadcast>(change).await;
     }
 
     /// RFC 6120 §10.5.1: addressed to a served domain.
@@ -295,6 +320,9 @@ impl Server {
             Ok(false) => return self.no_such_user(&stanza),
             Ok(true) => {}
         }
+        let Some(stanza) = self.hook_take::<StanzaToAccount>(stanza).await else {
+            return;
+        };
         match stanza {
             Stanza::Iq(iq) => {
                 // §8.5.2.1.3 / §8.5.2.2.3: the server answers on the account's behalf; results
@@ -325,21 +353,29 @@ impl Server {
 
     /// RFC 6121 §8.5.3: addressed to `localpart@domainpart/resourcepart`.
     async fn to_full(&self, full: &FullJid, stanza: Stanza) {
-        if let Some(session) = self.sessions().session(full) {
-            // §8.5.3.1; subscription management always concerns the bare JID (RFC 6121 §3).
+        let bare = full.to_bare();
+        let session = self.sessions().session(full);
+        if session.is_none() {
+            match self.account_exists(&bare).await {
+                Err(e) => return self.bounce(&stanza, &e),
+                Ok(false) => return self.no_such_user(&stanza),
+                Ok(true) => {}
+            }
+        }
+        let Some(stanza) = self.hook_take::<StanzaToAccount>(stanza).await else {
+            return;
+        };
+        // The hook may have taken time: look again.
+        if let Some(session) = session.and_then(|_| self.sessions().session(full)) {
+            // §8.5.3.1; subscription management always concerns the bare JID (RFC 6121 §3),
+            // and probes are answered by the server (§4.3.2).
             match stanza {
-                Stanza::Presence(p) if is_subscription(p.type_()) => {
+                Stanza::Presence(p) if is_server_handled(p.type_()) => {
                     let _ = self.run_async_hook::<PresenceToAccount>(p).await;
                 }
                 other => deliver(&session, other.into_element()),
             }
             return;
-        }
-        let bare = full.to_bare();
-        match self.account_exists(&bare).await {
-            Err(e) => return self.bounce(&stanza, &e),
-            Ok(false) => return self.no_such_user(&stanza),
-            Ok(true) => {}
         }
         // §8.5.3.2: no such resource.
         match stanza {
@@ -356,7 +392,7 @@ impl Server {
                 MessageType::Headline | MessageType::Error => {}
             },
             Stanza::Presence(p) => {
-                if is_subscription(p.type_()) {
+                if is_server_handled(p.type_()) {
                     let _ = self.run_async_hook::<PresenceToAccount>(p).await;
                 }
             }
@@ -404,6 +440,23 @@ impl Server {
         if flow.is_continue() {
             self.bounce_view(&*m, &service_unavailable());
         }
+    }
+
+    /// Runs an async hook; `None` if a handler consumed the argument, else the argument back
+    /// for the default action (without a copy unless a handler kept a reference).
+    async fn hook_take<H>(&self, arg: H::Arg) -> Option<H::Arg>
+    where
+        H: AsyncHook,
+        H::Arg: Clone,
+    {
+        if self.0.tables.hooks.chain::<H, AsyncFn<H>>().is_empty() {
+            return Some(arg);
+        }
+        let (flow, arg) = self.hook_keep::<H>(arg).await;
+        if flow.is_break() {
+            return None;
+        }
+        Some(Arc::try_unwrap(arg).unwrap_or_else(|a| (*a).clone()))
     }
 
     /// Runs an async hook and keeps the argument for the default action.
@@ -482,6 +535,15 @@ impl Server {
     /// Returns `err` to the sender of `stanza` (RFC 6120 §8.3.1); never answers an error.
     fn bounce(&self, stanza: &Stanza, err: &StanzaError) {
         self.bounce_view(stanza, err);
+    }
+
+    /// Delivers `el` to the local session bound to `to` as it is, with no routing rule or hook
+    /// applied: for modules that have already applied the rules (presence broadcast, roster
+    /// pushes, stored messages). `false` if there is no such session or it is closing.
+    pub fn deliver_to_session(&self, to: &FullJid, el: Element) -> bool {
+        self.sessions()
+            .session(to)
+            .is_some_and(|s| s.deliver(el).is_ok())
     }
 
     /// Delivers a reply the server generated to `to`: a local session, or a remote entity.

@@ -441,8 +441,9 @@ impl SessionRegistry {
     }
 
     /// Records the session's availability: `Some(priority)` after available presence, `None`
-    /// after unavailable presence. Returns whether the session was found.
-    pub fn set_presence(&self, jid: &FullJid, priority: Option<i8>) -> bool {
+    /// after unavailable presence. Returns the previous value (`Some(None)`: it was
+    /// unavailable), or `None` if the session is not registered.
+    pub fn set_presence(&self, jid: &FullJid, priority: Option<i8>) -> Option<Option<i8>> {
         let bare = jid.to_bare();
         let mut map = self
             .shard(&bare)
@@ -452,10 +453,9 @@ impl SessionRegistry {
             .get_mut(&bare)
             .and_then(|v| v.iter_mut().find(|r| r.handle.jid == *jid))
         else {
-            return false;
+            return None;
         };
-        r.priority = priority;
-        true
+        Some(std::mem::replace(&mut r.priority, priority))
     }
 
     /// The session bound to `jid`.

@@ -481,6 +481,7 @@ impl<S: Transport> Conn<'_, S> {
                 Action::Bind { jid, generated: _ } => {
                     let res = self
                         .bind(jid)
+                        .await
                         .map_err(waxwing_core::BindError::to_stanza_error);
                     self.negotiator.bind_result(res, &mut more);
                 }
@@ -521,10 +522,10 @@ impl<S: Transport> Conn<'_, S> {
         }
     }
 
-    fn bind(&mut self, jid: FullJid) -> Result<FullJid, waxwing_core::BindError> {
+    async fn bind(&mut self, jid: FullJid) -> Result<FullJid, waxwing_core::BindError> {
         let server = &self.sh().server;
         let (handle, mailbox) = SessionHandle::channel(jid, server.mailbox_capacity());
-        let reg = server.bind(handle)?;
+        let reg = server.bind(handle).await?;
         let bound = reg.handle.jid().clone();
         self.session = Some(reg.handle);
         self.mailbox = Some(mailbox);

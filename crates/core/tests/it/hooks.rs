@@ -62,8 +62,8 @@ async fn client_stanza_hook_runs_by_priority_and_break_consumes() {
         .build()
         .unwrap();
     assert_eq!(s.hook_modules::<StanzaFromClient>(), ["high", "low"]);
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     juliet
         .send(
             &s,
@@ -108,7 +108,8 @@ impl Module for Offline {
         });
         r.async_hook::<PresenceBroadcast, _, _>(0, |s, p| async move {
             // The registry is updated before the hook runs.
-            let from = p.from().unwrap().clone().try_into_full().unwrap();
+            let from = p.presence.from().unwrap().clone().try_into_full().unwrap();
+            assert_eq!(from, p.session);
             let prio = s
                 .sessions()
                 .resources(&from.to_bare())
@@ -129,7 +130,7 @@ impl Module for Offline {
                 Flow::Continue(())
             }
         });
-        r.hook::<ResourceBound, _>(0, |_, ev| {
+        r.async_hook::<ResourceBound, _, _>(0, |_, ev| async move {
             EVENTS.lock().unwrap().push(format!("bound {}", ev.jid));
             Flow::Break(())
         });
@@ -168,7 +169,7 @@ async fn undeliverable_hook_break_suppresses_the_error() {
         .module(ModuleFactory::of::<Offline>())
         .build()
         .unwrap();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     juliet
         .send(
             &s,
@@ -198,7 +199,7 @@ async fn events_folds_and_account_iq_handlers() {
         s.stream_features_post_bind(),
         [Element::new("urn:xmpp:sm:3", "sm")]
     );
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     // No `to`: handled on the account's behalf (RFC 6120 §10.3.3); the result has no `from`.
     juliet
         .send(
@@ -263,7 +264,7 @@ async fn events_folds_and_account_iq_handlers() {
         )
         .await;
     assert_eq!(juliet.recv().await.attr("type"), Some("error"));
-    let nurse = connect(&s, "nurse@example.com/n", None);
+    let nurse = connect(&s, "nurse@example.com/n", None).await;
     s.session_closed(&nurse.jid, nurse.handle.id()).await;
     let events = EVENTS.lock().unwrap().clone();
     assert!(events.contains(&"bound juliet@example.com/balcony".to_owned()));

@@ -60,11 +60,16 @@ pub struct Client {
 }
 
 /// Binds `jid`; `priority` `Some` makes it available with that priority.
-pub fn connect(server: &Server, jid: &str, priority: Option<i8>) -> Client {
+pub async fn connect(server: &Server, jid: &str, priority: Option<i8>) -> Client {
     let (handle, mailbox) = SessionHandle::channel(full(jid), server.mailbox_capacity());
-    let reg = server.bind(handle).unwrap();
+    let reg = server.bind(handle).await.unwrap();
     if priority.is_some() {
-        assert!(server.sessions().set_presence(reg.handle.jid(), priority));
+        assert!(
+            server
+                .sessions()
+                .set_presence(reg.handle.jid(), priority)
+                .is_some()
+        );
     }
     Client {
         jid: reg.handle.jid().clone(),

@@ -71,8 +71,11 @@ fn presence_and_lookups() {
     let (b, _) = SessionHandle::channel(full("juliet@example.com/b"), 4);
     reg.register(a.clone(), ConflictPolicy::Replace).unwrap();
     reg.register(b.clone(), ConflictPolicy::Replace).unwrap();
-    assert!(reg.set_presence(a.jid(), Some(-2)));
-    assert!(!reg.set_presence(&full("juliet@example.com/c"), Some(1)));
+    assert_eq!(reg.set_presence(a.jid(), Some(-2)), Some(None));
+    assert_eq!(
+        reg.set_presence(&full("juliet@example.com/c"), Some(1)),
+        None
+    );
     let rs = reg.resources(&bare("juliet@example.com"));
     let get = |j: &str| rs.iter().find(|r| r.handle.jid().as_str() == j).unwrap();
     assert_eq!(get("juliet@example.com/a").priority, Some(-2));
@@ -80,7 +83,7 @@ fn presence_and_lookups() {
     assert!(reg.has_sessions(&bare("juliet@example.com")));
     assert!(!reg.has_sessions(&bare("romeo@example.com")));
     assert!(reg.resources(&bare("romeo@example.com")).is_empty());
-    assert!(reg.set_presence(a.jid(), None));
+    assert_eq!(reg.set_presence(a.jid(), None), Some(Some(-2)));
     assert!(!reg.resources(&bare("juliet@example.com"))[0].is_available());
 }
 
@@ -104,18 +107,18 @@ async fn server_bind_uses_configured_policy_and_domain() {
         .conflict_policy(ConflictPolicy::Refuse)
         .build()
         .unwrap();
-    let _first = connect(&s, "juliet@example.com/balcony", None);
+    let _first = connect(&s, "juliet@example.com/balcony", None).await;
     let (again, _) = SessionHandle::channel(full("juliet@example.com/balcony"), 4);
-    assert_eq!(s.bind(again).unwrap_err(), BindError::Conflict);
+    assert_eq!(s.bind(again).await.unwrap_err(), BindError::Conflict);
     let (foreign, _) = SessionHandle::channel(full("juliet@example.org/balcony"), 4);
-    assert_eq!(s.bind(foreign).unwrap_err(), BindError::NotAllowed);
+    assert_eq!(s.bind(foreign).await.unwrap_err(), BindError::NotAllowed);
 }
 
 #[tokio::test]
 async fn session_closed_unregisters_only_the_same_session() {
     let s = server();
-    let old = connect(&s, "juliet@example.com/balcony", Some(0));
-    let new = connect(&s, "juliet@example.com/balcony", Some(0));
+    let old = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let new = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     s.session_closed(&old.jid, old.handle.id()).await;
     assert!(
         s.sessions()

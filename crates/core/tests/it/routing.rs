@@ -12,8 +12,8 @@ const SU: &str = "<error type='cancel'><service-unavailable xmlns='urn:ietf:para
 #[tokio::test]
 async fn from_is_stamped_with_the_full_jid() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     juliet
         .send(&s, "<message xmlns='jabber:client' to='romeo@example.com/orchard' type='chat' id='m1'><body>hi</body></message>")
         .await;
@@ -28,8 +28,8 @@ async fn from_is_stamped_with_the_full_jid() {
 #[tokio::test]
 async fn own_bare_jid_as_from_is_accepted_and_replaced() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     juliet
         .send(&s, "<message xmlns='jabber:client' from='juliet@example.com' to='romeo@example.com/orchard' id='m1'/>")
         .await;
@@ -42,8 +42,8 @@ async fn own_bare_jid_as_from_is_accepted_and_replaced() {
 #[tokio::test]
 async fn foreign_from_is_invalid_from_stream_error() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     for from in [
         "nurse@example.com",
         "juliet@example.com/other",
@@ -62,11 +62,11 @@ async fn foreign_from_is_invalid_from_stream_error() {
 #[tokio::test]
 async fn bare_jid_message_goes_to_highest_non_negative_priority() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut low = connect(&s, "romeo@example.com/low", Some(1));
-    let mut high = connect(&s, "romeo@example.com/high", Some(5));
-    let mut neg = connect(&s, "romeo@example.com/neg", Some(-1));
-    let mut unavailable = connect(&s, "romeo@example.com/unavailable", None);
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut low = connect(&s, "romeo@example.com/low", Some(1)).await;
+    let mut high = connect(&s, "romeo@example.com/high", Some(5)).await;
+    let mut neg = connect(&s, "romeo@example.com/neg", Some(-1)).await;
+    let mut unavailable = connect(&s, "romeo@example.com/unavailable", None).await;
     for t in ["chat", "normal"] {
         juliet
             .send(
@@ -86,10 +86,10 @@ async fn bare_jid_message_goes_to_highest_non_negative_priority() {
 #[tokio::test]
 async fn bare_jid_message_goes_to_every_resource_tied_for_highest_priority() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut a = connect(&s, "romeo@example.com/a", Some(5));
-    let mut b = connect(&s, "romeo@example.com/b", Some(5));
-    let mut c = connect(&s, "romeo@example.com/c", Some(1));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut a = connect(&s, "romeo@example.com/a", Some(5)).await;
+    let mut b = connect(&s, "romeo@example.com/b", Some(5)).await;
+    let mut c = connect(&s, "romeo@example.com/c", Some(1)).await;
     juliet
         .send(&s, "<message xmlns='jabber:client' to='romeo@example.com' type='chat' id='m'><body>x</body></message>")
         .await;
@@ -104,10 +104,10 @@ async fn bare_jid_message_goes_to_every_resource_tied_for_highest_priority() {
 #[tokio::test]
 async fn headline_goes_to_all_non_negative_resources() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut a = connect(&s, "romeo@example.com/a", Some(0));
-    let mut b = connect(&s, "romeo@example.com/b", Some(7));
-    let mut neg = connect(&s, "romeo@example.com/neg", Some(-5));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut a = connect(&s, "romeo@example.com/a", Some(0)).await;
+    let mut b = connect(&s, "romeo@example.com/b", Some(7)).await;
+    let mut neg = connect(&s, "romeo@example.com/neg", Some(-5)).await;
     juliet
         .send(
             &s,
@@ -122,8 +122,8 @@ async fn headline_goes_to_all_non_negative_resources() {
 #[tokio::test]
 async fn only_negative_priorities_count_as_no_resource() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut neg = connect(&s, "romeo@example.com/neg", Some(-1));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut neg = connect(&s, "romeo@example.com/neg", Some(-1)).await;
     juliet
         .send(&s, "<message xmlns='jabber:client' to='romeo@example.com' type='chat' id='m2'><body>x</body></message>")
         .await;
@@ -139,9 +139,9 @@ async fn only_negative_priorities_count_as_no_resource() {
 #[tokio::test]
 async fn no_available_resource_by_message_type() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     // Bound but never available: not a target (RFC 6121 §8.5.2.2).
-    let mut romeo = connect(&s, "romeo@example.com/orchard", None);
+    let mut romeo = connect(&s, "romeo@example.com/orchard", None).await;
     for (t, answered) in [
         ("chat", true),
         ("normal", true),
@@ -174,8 +174,8 @@ async fn no_available_resource_by_message_type() {
 #[tokio::test]
 async fn groupchat_to_bare_jid_is_never_delivered() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(1));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(1)).await;
     juliet
         .send(
             &s,
@@ -194,7 +194,7 @@ async fn groupchat_to_bare_jid_is_never_delivered() {
 #[tokio::test]
 async fn unknown_account() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     for to in ["tybalt@example.com", "tybalt@example.com/res"] {
         juliet
             .send(&s, &format!("<iq xmlns='jabber:client' to='{to}' type='get' id='i'><ping xmlns='urn:xmpp:ping'/></iq>"))
@@ -246,8 +246,8 @@ async fn unknown_account() {
 #[tokio::test]
 async fn unknown_resource_of_existing_account() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     let gone = "romeo@example.com/gone";
     // IQ: service-unavailable (RFC 6121 §8.5.3.2.3).
     juliet
@@ -302,9 +302,9 @@ async fn unknown_resource_of_existing_account() {
 #[tokio::test]
 async fn any_stanza_reaches_a_bound_full_jid() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     // Not available: full-JID delivery does not depend on presence.
-    let mut romeo = connect(&s, "romeo@example.com/orchard", None);
+    let mut romeo = connect(&s, "romeo@example.com/orchard", None).await;
     for x in [
         "<iq xmlns='jabber:client' to='romeo@example.com/orchard' type='get' id='i'><query xmlns='jabber:iq:version'/></iq>",
         "<message xmlns='jabber:client' to='romeo@example.com/orchard' type='groupchat'/>",
@@ -322,7 +322,7 @@ async fn any_stanza_reaches_a_bound_full_jid() {
 #[tokio::test]
 async fn remote_domain_without_federation() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     juliet
         .send(
             &s,
@@ -356,7 +356,7 @@ impl RemoteRoute for Recorder {
 async fn remote_domain_goes_to_the_remote_route() {
     let rec = Arc::new(Recorder::default());
     let s = builder().remote(rec.clone()).build().unwrap();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     juliet
         .send(
             &s,
@@ -375,7 +375,7 @@ async fn remote_domain_goes_to_the_remote_route() {
 #[tokio::test]
 async fn unhandled_iq_is_service_unavailable() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     for (to, from) in [
         (" to='example.com'", " from='example.com'"),
         (" to='juliet@example.com'", " from='juliet@example.com'"),
@@ -401,7 +401,7 @@ async fn unhandled_iq_is_service_unavailable() {
 #[tokio::test]
 async fn iq_results_and_errors_to_the_server_are_not_answered() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     for to in ["example.com", "juliet@example.com", "romeo@example.com"] {
         juliet
             .send(
@@ -422,7 +422,7 @@ async fn iq_results_and_errors_to_the_server_are_not_answered() {
 #[tokio::test]
 async fn messages_to_the_server() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let mut juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     juliet
         .send(
             &s,
@@ -450,8 +450,8 @@ async fn messages_to_the_server() {
 #[tokio::test]
 async fn message_without_to_goes_to_own_account() {
     let s = server();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(1));
-    let mut other = connect(&s, "juliet@example.com/chamber", Some(3));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(1)).await;
+    let mut other = connect(&s, "juliet@example.com/chamber", Some(3)).await;
     juliet
         .send(&s, "<message xmlns='jabber:client' type='chat' id='self'/>")
         .await;
@@ -466,7 +466,7 @@ async fn message_without_to_goes_to_own_account() {
 #[tokio::test]
 async fn broadcast_presence_sets_availability_and_priority() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", None);
+    let mut juliet = connect(&s, "juliet@example.com/balcony", None).await;
     let prio = |s: &waxwing_core::Server| {
         s.sessions().resources(&crate::bare("juliet@example.com"))[0].priority
     };
@@ -504,8 +504,8 @@ async fn broadcast_presence_sets_availability_and_priority() {
 #[tokio::test]
 async fn slow_reader_is_closed_with_policy_violation() {
     let s = builder().mailbox_capacity(2).build().unwrap();
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
-    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
+    let mut romeo = connect(&s, "romeo@example.com/orchard", Some(0)).await;
     for i in 0..3 {
         juliet
             .send(

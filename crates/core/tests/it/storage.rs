@@ -49,7 +49,7 @@ async fn storage_accounts_decide_existence() {
         .build()
         .unwrap();
     assert!(s.storage().is_some());
-    let juliet = connect(&s, "juliet@example.com/balcony", Some(0));
+    let juliet = connect(&s, "juliet@example.com/balcony", Some(0)).await;
     for to in ["romeo@example.com", "tybalt@example.com"] {
         juliet
             .send(

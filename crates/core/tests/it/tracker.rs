@@ -19,7 +19,7 @@ fn ping(to: &str) -> Iq {
 #[tokio::test]
 async fn response_from_the_client_resolves_the_request() {
     let s = server();
-    let mut juliet = connect(&s, "juliet@example.com/balcony", None);
+    let mut juliet = connect(&s, "juliet@example.com/balcony", None).await;
     for reply_to in [" to='example.com'", ""] {
         let s2 = s.clone();
         let task = tokio::spawn(async move {
@@ -32,7 +32,7 @@ async fn response_from_the_client_resolves_the_request() {
         let id = req.attr("id").unwrap().to_owned();
         assert_ne!(id, "x", "the id is replaced by an unguessable one");
         // A response from someone else with the same id is not accepted.
-        let nurse = connect(&s, "nurse@example.com/n", None);
+        let nurse = connect(&s, "nurse@example.com/n", None).await;
         nurse
             .send(
                 &s,
@@ -66,7 +66,7 @@ async fn undeliverable_request_resolves_with_the_error() {
 #[tokio::test]
 async fn silence_times_out() {
     let s = server();
-    let _juliet = connect(&s, "juliet@example.com/balcony", None);
+    let _juliet = connect(&s, "juliet@example.com/balcony", None).await;
     let err = s
         .send_iq(
             ping("juliet@example.com/balcony"),

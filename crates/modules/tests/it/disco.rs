@@ -5,7 +5,7 @@ use crate::{SU, connect, server, xml};
 #[tokio::test]
 async fn server_info_lists_every_module_feature() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' to='example.com' id='info1' type='get'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
         .await;
@@ -28,7 +28,7 @@ async fn server_info_lists_every_module_feature() {
 #[tokio::test]
 async fn server_items_are_empty() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' to='example.com' id='items1' type='get'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>")
         .await;
@@ -43,7 +43,7 @@ async fn server_items_are_empty() {
 #[tokio::test]
 async fn unknown_node_is_item_not_found() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     for q in ["info", "items"] {
         let reply = c
             .ask_xml(&s, &format!("<iq xmlns='jabber:client' to='example.com' id='n' type='get'><query xmlns='http://jabber.org/protocol/disco#{q}' node='nosuch'/></iq>"))
@@ -60,7 +60,7 @@ async fn unknown_node_is_item_not_found() {
 #[tokio::test]
 async fn own_account_info() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     for to in [" to='juliet@example.com'", ""] {
         let from = if to.is_empty() {
             ""
@@ -91,7 +91,7 @@ async fn own_account_info() {
 #[tokio::test]
 async fn other_account_info_is_service_unavailable() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     for q in ["info", "items"] {
         let reply = c
             .ask_xml(&s, &format!("<iq xmlns='jabber:client' to='romeo@example.com' id='o' type='get'><query xmlns='http://jabber.org/protocol/disco#{q}'/></iq>"))

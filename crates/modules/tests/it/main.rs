@@ -44,9 +44,9 @@ pub struct Client {
     pub mailbox: Mailbox,
 }
 
-pub fn connect(server: &Server, jid: &str) -> Client {
+pub async fn connect(server: &Server, jid: &str) -> Client {
     let (handle, mailbox) = SessionHandle::channel(FullJid::parse(jid).unwrap(), 16);
-    let reg = server.bind(handle).unwrap();
+    let reg = server.bind(handle).await.unwrap();
     Client {
         jid: reg.handle.jid().clone(),
         mailbox,

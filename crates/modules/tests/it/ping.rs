@@ -6,7 +6,7 @@ use crate::{SU, connect, server, xml};
 async fn ping_the_server() {
     // XEP-0199 §4.2 Example 5 and 6.
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' from='juliet@example.com/balcony' to='example.com' id='c2s1' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
         .await;
@@ -21,7 +21,7 @@ async fn ping_the_server() {
 #[tokio::test]
 async fn ping_own_account_and_without_to() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' to='juliet@example.com' id='p2' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
         .await;
@@ -46,7 +46,7 @@ async fn ping_own_account_and_without_to() {
 #[tokio::test]
 async fn ping_set_is_not_handled() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' to='example.com' id='p4' type='set'><ping xmlns='urn:xmpp:ping'/></iq>")
         .await;
@@ -66,7 +66,7 @@ async fn every_virtual_host_answers_for_itself() {
         .modules(waxwing_modules::all())
         .build()
         .unwrap();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let reply = c
         .ask_xml(&s, "<iq xmlns='jabber:client' to='example.net' id='v' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
         .await;
@@ -76,7 +76,7 @@ async fn every_virtual_host_answers_for_itself() {
             "<iq xmlns='jabber:client' from='example.net' to='juliet@example.com/balcony' id='v' type='result'/>"
         )
     );
-    let mut n = connect(&s, "nurse@example.net/n");
+    let mut n = connect(&s, "nurse@example.net/n").await;
     assert_eq!(
         n.ask(&s, "<iq xmlns='jabber:client' to='example.com' id='w' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
             .await

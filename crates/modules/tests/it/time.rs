@@ -8,7 +8,7 @@ use crate::{connect, server, xml};
 #[tokio::test]
 async fn entity_time() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     let before = OffsetDateTime::now_utc();
     let reply = c
         .ask(&s, "<iq xmlns='jabber:client' to='example.com' id='time_1' type='get'><time xmlns='urn:xmpp:time'/></iq>")

@@ -7,7 +7,7 @@ const Q: &str = "<iq xmlns='jabber:client' to='example.com' id='v1' type='get'><
 #[tokio::test]
 async fn version_hides_os_by_default() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     assert_eq!(
         c.ask_xml(&s, Q).await,
         xml(&format!(
@@ -20,7 +20,7 @@ async fn version_hides_os_by_default() {
 #[tokio::test]
 async fn version_with_os() {
     let s = server_with("[version]\nhide_os = false\n");
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     assert_eq!(
         c.ask_xml(&s, Q).await,
         xml(&format!(
@@ -34,7 +34,7 @@ async fn version_with_os() {
 #[tokio::test]
 async fn version_of_an_account_is_not_the_servers() {
     let s = server();
-    let mut c = connect(&s, "juliet@example.com/balcony");
+    let mut c = connect(&s, "juliet@example.com/balcony").await;
     assert_eq!(
         c.ask_xml(&s, "<iq xmlns='jabber:client' to='romeo@example.com' id='v2' type='get'><query xmlns='jabber:iq:version'/></iq>").await,
         xml(&format!("<iq xmlns='jabber:client' from='romeo@example.com' to='juliet@example.com/balcony' id='v2' type='error'><query xmlns='jabber:iq:version'/>{SU}</iq>"))
