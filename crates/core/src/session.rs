@@ -449,12 +449,9 @@ impl SessionRegistry {
             .shard(&bare)
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let Some(r) = map
+        let r = map
             .get_mut(&bare)
-            .and_then(|v| v.iter_mut().find(|r| r.handle.jid == *jid))
-        else {
-            return None;
-        };
+            .and_then(|v| v.iter_mut().find(|r| r.handle.jid == *jid))?;
         Some(std::mem::replace(&mut r.priority, priority))
     }
 
