@@ -18,7 +18,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use waxwing_jid::{FullJid, Jid};
+use waxwing_jid::{BareJid, FullJid, Jid};
 use waxwing_stanza::{Message, Presence, PresenceType, Stanza};
 use waxwing_xml::Element;
 
@@ -222,6 +222,42 @@ impl AsyncHook for PresenceToAccount {
 pub struct MessageUndeliverable;
 impl AsyncHook for MessageUndeliverable {
     type Arg = Message;
+}
+
+/// A question for the blocking module (XEP-0191): does `owner` block `other`?
+#[derive(Clone, Debug)]
+pub struct BlockQuery {
+    /// The account whose blocklist is asked about.
+    pub owner: BareJid,
+    /// The other entity (any JID form).
+    pub other: Jid,
+}
+
+/// Whether communication between an account and another entity is blocked (XEP-0191 §3.4
+/// matching). Modules that send on an account's behalf (presence broadcast, probe answers) ask
+/// it with [`Server::run_async_hook`]: Break = blocked. Default: not blocked.
+pub struct IsBlocked;
+impl AsyncHook for IsBlocked {
+    type Arg = BlockQuery;
+}
+
+/// A change to an account's blocklist (XEP-0191 §3.3, §3.5), fired by the blocking module after
+/// it is stored; the presence module sends the presence consequences (unavailable presence to
+/// newly blocked contacts, current presence to unblocked ones).
+#[derive(Clone, Debug)]
+pub struct BlocklistChange {
+    /// The account.
+    pub owner: BareJid,
+    /// JIDs added to the blocklist.
+    pub blocked: Vec<Jid>,
+    /// JIDs removed from it (all of them on unblock-all).
+    pub unblocked: Vec<Jid>,
+}
+
+/// See [`BlocklistChange`]; every handler runs.
+pub struct BlocklistChanged;
+impl AsyncHook for BlocklistChanged {
+    type Arg = BlocklistChange;
 }
 
 /// Stream features offered to an authenticated client on the restarted stream, next to
