@@ -8,6 +8,7 @@
 
 mod config;
 mod hooks;
+mod im_hooks;
 mod registry;
 mod routing;
 mod storage;
