@@ -157,6 +157,20 @@ impl SessionHandle {
         }
     }
 
+    /// Queues a stanza, waiting for room in the mailbox instead of closing a slow reader: for
+    /// bulk senders on their own task (offline messages, XEP-0160) that must hand over every
+    /// stanza they take out of storage. Never call it from the session's own task (it would wait
+    /// for itself); bound the wait with a timeout.
+    pub async fn deliver_waiting(&self, stanza: Element) -> Result<(), DeliveryError> {
+        if self.control.is_closing() {
+            return Err(DeliveryError::Gone);
+        }
+        self.tx
+            .send(Box::new(stanza))
+            .await
+            .map_err(|_| DeliveryError::Gone)
+    }
+
     /// Tells the session to send `err` and close. Never blocks; works with a full mailbox. The
     /// first reason given wins.
     pub fn close(&self, err: StreamError) {
@@ -526,6 +540,31 @@ mod tests {
         );
         drop(h);
         assert!(mb.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn deliver_waiting_waits_for_room_instead_of_closing() {
+        let (h, mut mb) = SessionHandle::channel(jid("a@example.com/r"), 1);
+        h.deliver_waiting(Element::new("jabber:client", "a"))
+            .await
+            .unwrap();
+        let second = h.deliver_waiting(Element::new("jabber:client", "b"));
+        tokio::pin!(second);
+        // Full: the second waits rather than closing the session.
+        tokio::select! {
+            biased;
+            _ = &mut second => panic!("delivered into a full mailbox"),
+            () = std::future::ready(()) => {}
+        }
+        assert!(!h.is_closing());
+        assert!(matches!(mb.recv().await, Some(SessionCommand::Stanza(e)) if e.name() == "a"));
+        second.await.unwrap();
+        assert!(matches!(mb.recv().await, Some(SessionCommand::Stanza(e)) if e.name() == "b"));
+        drop(mb);
+        assert_eq!(
+            h.deliver_waiting(Element::new("jabber:client", "c")).await,
+            Err(DeliveryError::Gone)
+        );
     }
 
     #[test]

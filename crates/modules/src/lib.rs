@@ -7,12 +7,18 @@
 //!   domains and accounts; features are collected from every module.
 //! - [`version`]: XEP-0092 Software Version.
 //! - [`time`]: XEP-0202 Entity Time, with XEP-0082 date-time profiles.
+//! - [`offline`]: XEP-0160 offline message storage and delivery, with XEP-0203 delay stamps.
+//! - [`blocking`]: XEP-0191 Blocking Command (blocklist, pushes, inbound and outbound checks).
+//! - [`vcard`]: XEP-0054 vcard-temp, with a size limit.
 //!
 //! [`all`] lists them for the server crate, the only place that picks modules.
 
+pub mod blocking;
 pub mod disco;
+pub mod offline;
 pub mod ping;
 pub mod time;
+pub mod vcard;
 pub mod version;
 
 use waxwing_core::ModuleFactory;
@@ -24,6 +30,9 @@ pub fn all() -> Vec<ModuleFactory> {
         ModuleFactory::of::<disco::Disco>(),
         ModuleFactory::of::<version::Version>(),
         ModuleFactory::of::<time::Time>(),
+        ModuleFactory::of::<offline::Offline>(),
+        ModuleFactory::of::<blocking::Blocking>(),
+        ModuleFactory::of::<vcard::Vcard>(),
     ]
 }
 

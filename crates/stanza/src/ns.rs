@@ -41,10 +41,14 @@ pub const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
 pub const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
 /// vcard-temp (XEP-0054).
 pub const VCARD_TEMP: &str = "vcard-temp";
+/// Chat state notifications (XEP-0085).
+pub const CHATSTATES: &str = "http://jabber.org/protocol/chatstates";
 /// Software version (XEP-0092).
 pub const VERSION: &str = "jabber:iq:version";
 /// Content namespace of external component streams (XEP-0114).
 pub const COMPONENT_ACCEPT: &str = "jabber:component:accept";
+/// Offline message storage disco feature (XEP-0160 §4; a feature name, not a namespace).
+pub const MSGOFFLINE: &str = "msgoffline";
 /// Message delivery receipts (XEP-0184).
 pub const RECEIPTS: &str = "urn:xmpp:receipts";
 /// Blocking command (XEP-0191).
@@ -69,6 +73,8 @@ pub const CARBONS: &str = "urn:xmpp:carbons:2";
 pub const MAM: &str = "urn:xmpp:mam:2";
 /// Chat markers (XEP-0333).
 pub const CHAT_MARKERS: &str = "urn:xmpp:chat-markers:0";
+/// Message processing hints (XEP-0334).
+pub const HINTS: &str = "urn:xmpp:hints";
 /// Client state indication (XEP-0352).
 pub const CSI: &str = "urn:xmpp:csi:0";
 /// Unique and stable stanza ids (XEP-0359).

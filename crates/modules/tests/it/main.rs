@@ -7,9 +7,14 @@
 )]
 
 mod disco;
+mod imx_util;
 mod ping;
+mod rfc6121_messages;
 mod time;
 mod version;
+mod xep0054_vcard;
+mod xep0160_offline;
+mod xep0191_blocking;
 
 use std::collections::HashSet;
 use std::sync::Arc;
