@@ -7,11 +7,18 @@
 //!   domains and accounts; features are collected from every module.
 //! - [`version`]: XEP-0092 Software Version.
 //! - [`time`]: XEP-0202 Entity Time, with XEP-0082 date-time profiles.
+//! - [`roster`]: RFC 6121 §2 roster management with versioning (§2.6), §3 presence
+//!   subscriptions (Appendix A state tables) and pre-approval (§3.4); rosters are kept in
+//!   memory only when the server has no storage.
+//! - [`presence`]: RFC 6121 §4 presence: probes, broadcast, unavailable, directed presence,
+//!   with XEP-0191 blocking consulted. Works with [`roster`].
 //!
 //! [`all`] lists them for the server crate, the only place that picks modules.
 
 pub mod disco;
 pub mod ping;
+pub mod presence;
+pub mod roster;
 pub mod time;
 pub mod version;
 
@@ -24,6 +31,8 @@ pub fn all() -> Vec<ModuleFactory> {
         ModuleFactory::of::<disco::Disco>(),
         ModuleFactory::of::<version::Version>(),
         ModuleFactory::of::<time::Time>(),
+        ModuleFactory::of::<roster::Roster>(),
+        ModuleFactory::of::<presence::Presence>(),
     ]
 }
 

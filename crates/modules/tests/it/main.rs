@@ -8,6 +8,10 @@
 
 mod disco;
 mod ping;
+mod rfc6121_presence;
+mod rfc6121_roster;
+mod rfc6121_subscription;
+mod roster_util;
 mod time;
 mod version;
 
