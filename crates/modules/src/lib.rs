@@ -7,6 +7,11 @@
 //!   domains and accounts; features are collected from every module.
 //! - [`version`]: XEP-0092 Software Version.
 //! - [`time`]: XEP-0202 Entity Time, with XEP-0082 date-time profiles.
+//! - [`roster`]: RFC 6121 §2 roster management with versioning (§2.6), §3 presence
+//!   subscriptions (Appendix A state tables) and pre-approval (§3.4); rosters are kept in
+//!   memory only when the server has no storage.
+//! - [`presence`]: RFC 6121 §4 presence: probes, broadcast, unavailable, directed presence,
+//!   with XEP-0191 blocking consulted. Works with [`roster`].
 //! - [`offline`]: XEP-0160 offline message storage and delivery, with XEP-0203 delay stamps.
 //! - [`blocking`]: XEP-0191 Blocking Command (blocklist, pushes, inbound and outbound checks).
 //! - [`vcard`]: XEP-0054 vcard-temp, with a size limit.
@@ -17,6 +22,8 @@ pub mod blocking;
 pub mod disco;
 pub mod offline;
 pub mod ping;
+pub mod presence;
+pub mod roster;
 pub mod time;
 pub mod vcard;
 pub mod version;
@@ -30,6 +37,8 @@ pub fn all() -> Vec<ModuleFactory> {
         ModuleFactory::of::<disco::Disco>(),
         ModuleFactory::of::<version::Version>(),
         ModuleFactory::of::<time::Time>(),
+        ModuleFactory::of::<roster::Roster>(),
+        ModuleFactory::of::<presence::Presence>(),
         ModuleFactory::of::<offline::Offline>(),
         ModuleFactory::of::<blocking::Blocking>(),
         ModuleFactory::of::<vcard::Vcard>(),

@@ -180,6 +180,8 @@ async fn inbound_from_a_blocked_entity() {
     let s = server_on(&st, "");
     let mut j = connect(&s, "juliet@example.com/balcony").await;
     send(&s, &j, "<presence xmlns='jabber:client'/>").await;
+    // Its own presence comes back (RFC 6121 §4.2.2).
+    pending_with_presence(&mut j);
     let mut r = connect(&s, "romeo@example.com/orchard").await;
     let stanzas = [
         "<message xmlns='jabber:client' to='juliet@example.com' type='chat' id='m1'><body>Can you hear me now?</body></message>",
@@ -230,6 +232,9 @@ async fn outbound_to_a_blocked_entity() {
     send(&s, &j2, "<presence xmlns='jabber:client'/>").await;
     let mut r = connect(&s, "romeo@example.com/orchard").await;
     send(&s, &r, "<presence xmlns='jabber:client'/>").await;
+    // Their own presence comes back (RFC 6121 §4.2.2).
+    pending_with_presence(&mut j2);
+    pending_with_presence(&mut r);
     block(&s, &mut j, "example.com").await;
     // §3.3 Example 9; §6: the whole domain is blocked, so romeo is.
     send(&s, &j, "<message xmlns='jabber:client' to='romeo@example.com' id='o1'><body>Can you hear me now?</body></message>").await;

@@ -49,6 +49,8 @@ async fn message_to_bare_jid_reaches_available_resources() {
     romeo
         .send("<iq type='get' id='sync' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
         .await;
+    // RFC 6121 §4.2.2: the presence module echoes initial presence to its sender.
+    romeo.expect("presence", ns::CLIENT).await;
     romeo.expect("iq", ns::CLIENT).await;
     juliet
         .send("<message type='chat' to='romeo@localhost'><body>Wherefore?</body></message>")

@@ -1,0 +1,63 @@
+//! Presence addressed to an account (`PresenceToAccount`): probes (RFC 6121 §4.3.2) and
+//! available, unavailable and error presence to the bare JID, which goes to every available
+//! resource (§4.2.3, §4.4.3, §4.5.3, §8.5.2.1.2).
+
+use waxwing_core::{Flow, Server};
+use waxwing_jid::Jid;
+use waxwing_stanza::{Presence as PresenceView, PresenceType, Stanza};
+
+use super::{Presence, blocked, route_to};
+use crate::roster::Roster;
+use crate::roster::subscription::deliver_to_available;
+
+impl Presence {
+    pub(super) async fn inbound(&self, server: &Server, p: &PresenceView) -> Flow {
+        match p.type_() {
+            PresenceType::Probe => {
+                self.probe(server, p).await;
+                Flow::Break(())
+            }
+            PresenceType::Available | PresenceType::Unavailable | PresenceType::Error => {
+                if let Some(user) = p.to().map(Jid::to_bare) {
+                    deliver_to_available(server, &user, p);
+                }
+                Flow::Break(())
+            }
+            // Subscription stanzas are the roster module's.
+            _ => Flow::Continue(()),
+        }
+    }
+
+    /// §4.3.2.
+    async fn probe(&self, server: &Server, p: &PresenceView) {
+        let (Some(from), Some(to)) = (p.from(), p.to()) else {
+            return;
+        };
+        let user = to.to_bare();
+        let prober = from.to_bare();
+        let subscribed = prober == user
+            || match server.module::<Roster>() {
+                Some(r) => r.subscription(&user, &prober).await.has_from(),
+                None => false,
+            };
+        if !subscribed {
+            crate::roster::subscription::send(server, &user, &prober, PresenceType::Unsubscribed)
+                .await;
+            return;
+        }
+        if blocked(server, &user, from).await {
+            return;
+        }
+        let last = self.available(server, &user, None);
+        if last.is_empty() {
+            let mut un = PresenceView::new(PresenceType::Unavailable);
+            un.set_from(Some(Jid::from(user.clone())));
+            un.set_to(Some(from.clone()));
+            server.route(Stanza::Presence(un)).await;
+            return;
+        }
+        for el in last {
+            route_to(server, el, from).await;
+        }
+    }
+}
