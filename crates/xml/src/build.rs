@@ -75,6 +75,8 @@ pub(crate) struct Scratch {
     stack: Vec<Frame>,
     /// Children of all open elements, innermost last.
     nodes: Vec<Node>,
+    /// The buffer in which character data is decoded, reused between text nodes.
+    text: String,
 }
 
 /// Character data collected between two tags (runs, references and CDATA sections merge).
@@ -501,9 +503,11 @@ impl<'a> Builder<'a> {
     #[allow(clippy::too_many_lines)]
     #[inline(always)]
     fn open_tag_fast(&mut self, mark: usize, leaf: bool) -> Option<bool> {
-        // Pushed to directly: most elements have at most four attributes, which the first
-        // allocation holds.
+        // Pushed to directly, the first allocation sized so that one is enough in the common
+        // cases: stanzas carry up to five (`from`, `to`, `type`, `id`, `xml:lang`), their
+        // children mostly up to four.
         let mut attrs: Vec<Attr> = Vec::new();
+        let first_cap = if leaf { 4 } else { 5 };
         self.pos += 1;
         let (qs, qc, qe) = self.qname().ok()?;
         let hard_cap = self
@@ -511,6 +515,9 @@ impl<'a> Builder<'a> {
             .max_attrs
             .saturating_add(self.limits.max_ns_decls);
         let mut n_decls = 0usize;
+        // A default namespace declared here: it takes effect once the tag is read (only the
+        // element and its content are in its scope), and only if the element has content.
+        let mut new_default: Option<ByteString> = None;
         self.scratch.spans.clear();
         self.scratch.deferred.clear();
         let empty = loop {
@@ -568,8 +575,7 @@ impl<'a> Builder<'a> {
                     if val == XML_NS || val == XMLNS_NS {
                         return None;
                     }
-                    let ns = self.ns_from(value, decoded);
-                    self.declare_default(ns);
+                    new_default = Some(self.ns_from(value, decoded));
                 }
                 Some(c) if self.bytes(at, c) == b"xmlns" => {
                     n_decls += 1;
@@ -592,8 +598,7 @@ impl<'a> Builder<'a> {
                     let name = self.name_sub(c + 1, end);
                     let value = self.value_from(value, decoded);
                     if attrs.capacity() == 0 {
-                        // Most elements have at most four attributes.
-                        attrs = Vec::with_capacity(4);
+                        attrs = Vec::with_capacity(first_cap);
                     }
                     attrs.push(Attr {
                         ns: None,
@@ -605,8 +610,7 @@ impl<'a> Builder<'a> {
                     let name = self.name_sub(at, end);
                     let value = self.value_from(value, decoded);
                     if attrs.capacity() == 0 {
-                        // Most elements have at most four attributes.
-                        attrs = Vec::with_capacity(4);
+                        attrs = Vec::with_capacity(first_cap);
                     }
                     attrs.push(Attr {
                         ns: None,
@@ -619,14 +623,15 @@ impl<'a> Builder<'a> {
         if n_decls > self.limits.max_ns_decls || attrs.len() > self.limits.max_attrs {
             return None;
         }
+        // `None`: the default namespace.
         let (ns, name) = match qc {
-            None => (self.default_ns.clone(), self.name_sub(qs, qe)),
+            None => (None, self.name_sub(qs, qe)),
             Some(c) => {
                 let prefix = self.str(qs, c);
                 if prefix == "xmlns" {
                     return None;
                 }
-                (self.lookup(prefix)?, self.name_sub(c + 1, qe))
+                (Some(self.lookup(prefix)?), self.name_sub(c + 1, qe))
             }
         };
         for k in 0..self.scratch.deferred.len() {
@@ -644,10 +649,41 @@ impl<'a> Builder<'a> {
             a.ns = Some(uri);
         }
         if empty && leaf {
+            // No content: a default namespace declared here only names the element itself.
+            let ns = ns.unwrap_or_else(|| new_default.unwrap_or_else(|| self.default_ns.clone()));
             self.restore(mark);
             let el = Element::from_parts(ns, name, attrs, Vec::new());
             self.scratch.nodes.push(Node::Element(el));
             return Some(true);
+        }
+        if leaf && let Some((lt, close_end, special)) = self.text_only_content(qs, qe) {
+            // A child with nothing but character data (`<body>`, `<thread>`, `<stamp>`…):
+            // built at once, without an open-element frame, exactly as the content loop
+            // would build it. Any error in the text is left to the exact path to report.
+            let text = if special {
+                let mut pending = Pending::Empty;
+                self.text_run(&mut pending, self.pos, lt).ok()?;
+                self.text_node(pending)
+            } else {
+                (lt > self.pos).then(|| self.sub(self.pos, lt))
+            };
+            let children = match text {
+                Some(t) => vec![Node::Text(t)],
+                None => Vec::new(),
+            };
+            self.pos = close_end;
+            let ns = ns.unwrap_or_else(|| new_default.unwrap_or_else(|| self.default_ns.clone()));
+            self.restore(mark);
+            let el = Element::from_parts(ns, name, attrs, children);
+            self.scratch.nodes.push(Node::Element(el));
+            return Some(false);
+        }
+        let ns = match ns {
+            Some(ns) => ns,
+            None => new_default.as_ref().unwrap_or(&self.default_ns).clone(),
+        };
+        if let Some(d) = new_default {
+            self.declare_default(d);
         }
         let child_start = self.scratch.nodes.len();
         self.scratch.stack.push(Frame {
@@ -659,6 +695,24 @@ impl<'a> Builder<'a> {
             mark,
         });
         Some(empty)
+    }
+
+    /// For content at the cursor that is character data followed by the end tag of the
+    /// element named `[qs, qe)` (as written, then `>`): the position of that `<`, the end of
+    /// the end tag and whether the text needs decoding. Anything else is left to the content
+    /// loop.
+    #[inline(always)]
+    fn text_only_content(&self, qs: usize, qe: usize) -> Option<(usize, usize, bool)> {
+        let rest = self.bytes(self.pos, self.b.len());
+        let (rel, special) = scan_text(rest)?;
+        let lt = self.pos + rel;
+        if self.bytes(lt, lt + 2) != b"</" {
+            return None;
+        }
+        let want = self.bytes(qs, qe);
+        let name_end = lt + 2 + want.len();
+        (bytes_eq(self.bytes(lt + 2, name_end), want) && self.b.get(name_end) == Some(&b'>'))
+            .then_some((lt, name_end + 1, special))
     }
 
     /// The exact path for a start tag: all attributes first, then declarations and
@@ -986,13 +1040,16 @@ impl<'a> Builder<'a> {
 
     /// The pending text as an owned string with room for `extra` more bytes (decoding never
     /// makes text longer, so one reservation for the run being decoded avoids regrowth).
-    fn owned<'t>(&self, text: &'t mut Pending, extra: usize) -> &'t mut String {
+    fn owned<'t>(&mut self, text: &'t mut Pending, extra: usize) -> &'t mut String {
         if let Pending::Slice(x, y) = *text {
-            let mut s = String::with_capacity(y - x + extra);
+            let mut s = std::mem::take(&mut self.scratch.text);
+            s.reserve(y - x + extra);
             s.push_str(self.str(x, y));
             *text = Pending::Owned(s);
         } else if let Pending::Empty = text {
-            *text = Pending::Owned(String::with_capacity(extra));
+            let mut s = std::mem::take(&mut self.scratch.text);
+            s.reserve(extra);
+            *text = Pending::Owned(s);
         } else if let Pending::Owned(s) = text {
             s.reserve(extra);
         }
@@ -1013,22 +1070,30 @@ impl<'a> Builder<'a> {
     /// [`Builder::flush`] for text that is pending.
     #[inline(never)]
     fn flush_text(&mut self, text: &mut Pending) {
-        let node = match std::mem::replace(text, Pending::Empty) {
-            Pending::Empty => return,
-            Pending::Slice(a, b) => self.sub(a, b),
-            Pending::Owned(s) => {
-                if s.is_empty() {
-                    return;
-                }
-                ByteString::from(s)
+        if let Some(node) = self.text_node(std::mem::replace(text, Pending::Empty)) {
+            self.scratch.nodes.push(Node::Text(node));
+        }
+    }
+
+    /// The text node for pending text, if there is any text.
+    fn text_node(&mut self, text: Pending) -> Option<ByteString> {
+        match text {
+            Pending::Empty => None,
+            Pending::Slice(a, b) => Some(self.sub(a, b)),
+            Pending::Owned(mut s) => {
+                // Copied out at its exact size (`Bytes` would keep a `String` with spare
+                // capacity behind an extra shared header allocation); the buffer is reused.
+                let node = (!s.is_empty()).then(|| ByteString::from(s.as_str()));
+                s.clear();
+                self.scratch.text = s;
+                node
             }
-        };
-        self.scratch.nodes.push(Node::Text(node));
+        }
     }
 
     /// Character data `[a, b)` (no `<` inside).
     #[inline]
-    fn text_run(&self, text: &mut Pending, a: usize, b: usize) -> Result<(), XmlError> {
+    fn text_run(&mut self, text: &mut Pending, a: usize, b: usize) -> Result<(), XmlError> {
         let raw = self.bytes(a, b);
         let special = text_special(raw);
         if !special {

@@ -75,14 +75,21 @@ pub(crate) fn is_space(b: u8) -> bool {
 /// U+FFFE/U+FFFF (surrogates cannot occur in a `str`). Returns the offending offset and code.
 pub(crate) fn check_chars(s: &str) -> Result<(), (usize, u32)> {
     let b = s.as_bytes();
-    // The minimum byte tells, in one vectorisable pass, whether any control character exists.
-    let min = b.iter().fold(0xFF_u8, |m, &x| m.min(x));
+    // The minimum and maximum bytes tell, in one vectorisable pass, whether any control
+    // character exists and whether any lead byte of U+FFFE/U+FFFF (0xEF) or above does: most
+    // stanzas need no second pass at all.
+    let (min, max) = b
+        .iter()
+        .fold((0xFF_u8, 0_u8), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     if min < 0x20 {
         for (i, &x) in b.iter().enumerate() {
             if x < 0x20 && !matches!(x, b'\t' | b'\n' | b'\r') {
                 return Err((i, u32::from(x)));
             }
         }
+    }
+    if max < 0xEF {
+        return Ok(());
     }
     // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
     for i in memchr::memchr_iter(0xEF, b) {
@@ -126,7 +133,7 @@ fn word(chunk: &[u8]) -> u64 {
 
 /// The four bytes at `chunk` as a little-endian word.
 #[inline]
-fn half(chunk: &[u8]) -> u32 {
+pub(crate) fn half(chunk: &[u8]) -> u32 {
     u32::from_le_bytes(chunk.try_into().unwrap_or([0; 4]))
 }
 
@@ -226,7 +233,7 @@ pub(crate) fn scan_attr_value(hay: &[u8], q: u8) -> Option<(usize, bool)> {
 
 /// The first `<` in character data, and whether a byte that needs decoding (a reference, a
 /// `>` for the `]]>` check, a CR) comes before it.
-#[inline]
+#[inline(always)]
 pub(crate) fn scan_text(hay: &[u8]) -> Option<(usize, bool)> {
     let first = find_by(
         hay,

@@ -84,6 +84,9 @@ pub struct Parser {
     text: ByteString,
     /// How much of `text` has been consumed.
     text_pos: usize,
+    /// `text` up to here consists of XML `Char`s, so that elements built from it need no
+    /// check of their own: all of it or none, checked once when it is frozen.
+    text_clean: usize,
     buf: BytesMut,
     /// Bytes removed from the front of `buf` since the start (or the last reset).
     consumed: usize,
@@ -132,6 +135,7 @@ impl Parser {
             fragments,
             text: ByteString::new(),
             text_pos: 0,
+            text_clean: 0,
             buf: BytesMut::new(),
             consumed: 0,
             phase: Phase::Prolog,
@@ -320,6 +324,11 @@ impl Parser {
                     self.text = ByteString::try_from(frozen.slice(..n)).ok()?;
                 }
             }
+            self.text_clean = if crate::chars::check_chars(&self.text).is_ok() {
+                self.text.len()
+            } else {
+                0
+            };
         }
         let start = self.text_pos;
         let b = self.text.as_bytes();
@@ -347,7 +356,9 @@ impl Parser {
         let el = result.ok()?;
         let t: &str = &self.text;
         let item = t.get(start..end)?;
-        if item.len() > self.limits.max_stanza_bytes || crate::chars::check_chars(item).is_err() {
+        if item.len() > self.limits.max_stanza_bytes
+            || (end > self.text_clean && crate::chars::check_chars(item).is_err())
+        {
             return None;
         }
         self.text_pos = end;

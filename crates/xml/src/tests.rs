@@ -617,6 +617,39 @@ fn namespaces_resolve() {
     assert!(a.get_child("e", "urn:e").unwrap().has_child("f", "urn:e"));
 }
 
+/// A default namespace declared on an empty or text-only child (built without an open-element
+/// frame) names that child only; its siblings and the parent keep theirs.
+#[test]
+fn default_namespace_of_a_leaf_child_ends_with_it() {
+    let a = el(
+        "<a xmlns='urn:a'><b xmlns='urn:b'/><c xmlns='urn:c'>t</c><d>u</d><e/>\
+                <p:f xmlns:p='urn:p' xmlns='urn:f'>v</p:f><g xmlns=''/><h/></a>",
+    );
+    let kids: Vec<_> = a
+        .children()
+        .map(|c| {
+            (
+                c.ns().to_owned(),
+                c.name().to_owned(),
+                c.text().into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kids,
+        [
+            ("urn:b".into(), "b".into(), String::new()),
+            ("urn:c".into(), "c".into(), "t".into()),
+            ("urn:a".into(), "d".into(), "u".into()),
+            ("urn:a".into(), "e".into(), String::new()),
+            ("urn:p".into(), "f".into(), "v".into()),
+            (String::new(), "g".into(), String::new()),
+            ("urn:a".into(), "h".into(), String::new()),
+        ]
+    );
+    assert_eq!(a.ns(), "urn:a");
+}
+
 #[test]
 fn whitespace_inside_stanzas_is_kept() {
     let a = el("<a>\n  <b/>\n</a>");

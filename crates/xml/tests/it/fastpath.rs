@@ -116,6 +116,17 @@ fn known_documents_agree() {
         "<a x = '1' />",
         "<a x='<'/>",
         "<a>&#0;</a>",
+        // Children with nothing but plain text, built without an open-element frame.
+        "<a><b>t</b><c></c><d x='1' xmlns='urn:d'>u</d><p:e xmlns:p='urn:p'>v</p:e></a>",
+        "<a><b>t</c></a>",
+        "<a><b>t</b ></a>",
+        "<a><b>t</bb></a>",
+        "<a><b>t&amp;u</b><c>x\r\ny</c><d>]]></d></a>",
+        "<a><b>t<c/></b></a>",
+        // An invalid character in a later element of the same chunk, and in plain text.
+        "<a/><b>\u{1}</b>",
+        "<a>t</a><b x='\u{FFFF}'/>",
+        "<a><b>x\u{1}y</b></a>",
     ] {
         agree(doc.as_bytes(), &limits).unwrap();
     }
