@@ -133,7 +133,7 @@ listen = ["127.0.0.1:{cls.port}"]
             bob = await self.login(f"{BOB}/phone", "builder", status="on the phone")
 
             # §3.1: Alice adds Bob and asks for his presence; Bob approves and asks back.
-            alice.update_roster(BOB, name="Bob", groups=["Friends"])
+            await alice.update_roster(BOB, name="Bob", groups=["Friends"])
             alice.client_roster[BOB].subscribe()
             req = await asyncio.wait_for(bob.subscribe_requests.get(), TIMEOUT)
             self.assertEqual(str(req["from"]), ALICE)  # stamped with the bare JID (§3.1.2)

@@ -64,6 +64,10 @@ pub(crate) struct Frame {
     pub mark: usize,
 }
 
+/// Scratch capacity kept between items: decoded-text bytes, and entries per list.
+const SCRATCH_TEXT_KEEP: usize = 4096;
+const SCRATCH_ITEMS_KEEP: usize = 64;
+
 /// Reusable allocations, kept by the parser between items.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -158,10 +162,25 @@ impl<'a> Builder<'a> {
 
     /// Clears the reusable allocations (kept by the parser) for the next item.
     pub(crate) fn finish(self) {
-        self.scratch.raw.clear();
-        self.scratch.bindings.clear();
-        self.scratch.stack.clear();
-        self.scratch.nodes.clear();
+        let s = self.scratch;
+        s.raw.clear();
+        s.bindings.clear();
+        s.stack.clear();
+        s.nodes.clear();
+        // One large stanza must not leave every idle session holding its high-water mark:
+        // give back what ordinary stanzas never need.
+        if s.text.capacity() > SCRATCH_TEXT_KEEP {
+            s.text = String::new();
+        }
+        if s.nodes.capacity() > SCRATCH_ITEMS_KEEP {
+            s.nodes = Vec::new();
+        }
+        if s.stack.capacity() > SCRATCH_ITEMS_KEEP {
+            s.stack = Vec::new();
+        }
+        if s.raw.capacity() > SCRATCH_ITEMS_KEEP {
+            s.raw = Vec::new();
+        }
     }
 
     #[inline]

@@ -35,18 +35,11 @@ impl Roster {
         let jid = Jid::parse(raw).map_err(|_| err(C::JidMalformed, "invalid jid"))?;
         let jid =
             BareJid::try_from(jid).map_err(|_| err(C::BadRequest, "roster items are bare JIDs"))?;
-        if item.attr("ask").is_some() {
-            return Err(err(C::BadRequest, "ask is set by the server only"));
-        }
-        match item.attr("subscription") {
-            Some("remove") => return Ok(Request::Remove(jid)),
-            Some(_) => {
-                return Err(err(
-                    C::BadRequest,
-                    "subscription is changed with presence, or 'remove'",
-                ));
-            }
-            None => {}
+        // §2.1.2.5: "in a roster set the server MUST ignore all values of the 'subscription'
+        // attribute other than 'remove'" (clients such as slixmpp send the current state back).
+        // `ask` is the server's to set (§2.1.2.2): ignored the same way.
+        if item.attr("subscription") == Some("remove") {
+            return Ok(Request::Remove(jid));
         }
         let cfg = &self.config;
         let name = item.attr("name").filter(|n| !n.is_empty());

@@ -169,11 +169,6 @@ async fn set_error_cases() {
         ),
         ("<item name='x'/>", "bad-request"),
         (
-            "<item jid='a@example.com' subscription='both'/>",
-            "bad-request",
-        ),
-        ("<item jid='a@example.com' ask='subscribe'/>", "bad-request"),
-        (
             "<item jid='a@example.com'><group>G</group><group>G</group></item>",
             "bad-request",
         ),
@@ -410,5 +405,34 @@ async fn versioning_disabled() {
     assert_eq!(
         j.exchange(s, "<iq xmlns='jabber:client' type='get' id='v'><query xmlns='jabber:iq:roster' ver='1'/></iq>").await,
         [x("<iq xmlns='jabber:client' to='juliet@example.com/balcony' id='v' type='result'><query xmlns='jabber:iq:roster'><item jid='a@example.com' subscription='none'/></query></iq>")]
+    );
+}
+
+#[tokio::test]
+async fn set_ignores_subscription_and_ask_from_the_client() {
+    // §2.1.2.5: "in a roster set the server MUST ignore all values of the 'subscription'
+    // attribute other than 'remove'"; `ask` is the server's too (§2.1.2.2). Clients such as
+    // slixmpp echo both back when they rename a contact.
+    let e = env().await;
+    let s = &e.server;
+    let mut j = login(s, "juliet@example.com/balcony").await;
+    j.roster(s).await;
+    let got = j
+        .exchange(
+            s,
+            &set(
+                "<item jid='nurse@example.com' name='Nurse' subscription='both' ask='subscribe'/>",
+            ),
+        )
+        .await;
+    assert_eq!(
+        got,
+        [
+            push(
+                "juliet@example.com/balcony",
+                "<item jid='nurse@example.com' name='Nurse' subscription='none'/>"
+            ),
+            result("juliet@example.com/balcony", "rs1"),
+        ]
     );
 }
