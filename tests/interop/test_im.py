@@ -30,14 +30,16 @@ class ImClient(base.Client):
     def __init__(self, jid, password, ca, status=None):
         super().__init__(jid, password, ca)
         self.status = status
+        self.register_plugin("xep_0203")
         # Subscription requests are answered by the test, not by slixmpp.
         self.auto_authorize = None
         self.auto_subscribe = False
         self.subscribe_requests: asyncio.Queue = asyncio.Queue()
         self.presences: asyncio.Queue = asyncio.Queue()
         self.add_event_handler("presence_subscribe", lambda p: self.subscribe_requests.put_nowait(p))
-        self.add_event_handler("presence_available", lambda p: self.presences.put_nowait(p))
-        self.add_event_handler("presence_unavailable", lambda p: self.presences.put_nowait(p))
+        # slixmpp names the event after the <show/> value for available presence.
+        for t in ("available", "chat", "away", "xa", "dnd", "unavailable"):
+            self.add_event_handler(f"presence_{t}", lambda p: self.presences.put_nowait(p))
 
     async def _start(self, _event):
         await self.get_roster()
