@@ -11,6 +11,8 @@
 //!   session mailbox back to the client. Negotiation timeout (`connection-timeout`,
 //!   §4.9.3.4), the closing handshake (§4.4) and `system-shutdown` (§4.9.3.20).
 //! - [`listener`]: TCP accept loops.
+//! - [`s2s`]: server-to-server streams (RFC 6120, XEP-0220 dialback, XEP-0178 SASL EXTERNAL,
+//!   XEP-0368 direct TLS), DNS SRV resolution and peer certificate checks.
 //!
 //! The connection code is generic over the byte stream ([`Transport`]), so tests run it over
 //! `tokio::io::duplex` pipes with the same code paths as TCP.
@@ -19,6 +21,7 @@ pub mod accounts;
 pub mod c2s;
 mod io;
 pub mod listener;
+pub mod s2s;
 pub mod tls;
 
 pub use accounts::StorageAccounts;
@@ -26,4 +29,5 @@ pub use c2s::{
     BoxFuture, C2sService, C2sServiceBuilder, ConnMode, CredentialSource, ShutdownHandle, Timeouts,
 };
 pub use io::Transport;
+pub use s2s::{S2sService, S2sSettings};
 pub use tls::{CertEntry, CertResolver, TlsContext, TlsError};

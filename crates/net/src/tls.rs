@@ -444,6 +444,12 @@ impl TlsContext {
         &self.resolver
     }
 
+    /// The certificates, shared (the s2s listeners build their own server configurations
+    /// over the same resolver).
+    pub fn shared_resolver(&self) -> Arc<CertResolver> {
+        Arc::clone(&self.resolver)
+    }
+
     /// Channel-binding data of an established connection.
     ///
     /// `tls-exporter` (RFC 9266 §2) is offered on TLS 1.3 only: RFC 9266 §4.2 allows it on

@@ -86,6 +86,7 @@ pub(crate) fn run(cfg: &Config) -> ExitCode {
     }
 
     check_certificates(&mut r, cfg);
+    check_s2s(&mut r, cfg);
     check_modules(&mut r, cfg);
 
     println!("storage:");
@@ -166,12 +167,165 @@ fn check_certificates(r: &mut Report, cfg: &Config) {
     }
 }
 
+fn check_s2s(r: &mut Report, cfg: &Config) {
+    println!("federation (s2s):");
+    let s = &cfg.s2s;
+    if !s.enabled {
+        r.ok("disabled: stanzas to other domains get remote-server-not-found");
+        return;
+    }
+    for a in &s.listen {
+        r.ok(&format!("s2s STARTTLS listener: {a}"));
+    }
+    for a in &s.direct_tls_listen {
+        r.ok(&format!("s2s direct TLS listener: {a}"));
+    }
+    r.ok(if s.require_valid_certificates {
+        "policy: peers must present valid certificates (SASL EXTERNAL)"
+    } else {
+        "policy: dialback allowed for peers without valid certificates"
+    });
+    for (d, strict) in &s.domain_policy {
+        let p = if *strict {
+            "require_certificates"
+        } else {
+            "allow_dialback"
+        };
+        r.ok(&format!("policy for {d}: {p}"));
+    }
+    match waxwing_net::s2s::cert::CertVerifier::new(&s.ca_files, s.system_ca) {
+        Ok(_) if s.ca_files.is_empty() && !s.system_ca => r.warn(
+            "no trust anchors (system_ca = false, no ca_files): no peer certificate can be \
+             valid; only dialback can authenticate peers",
+        ),
+        Ok(_) => r.ok(&format!(
+            "trust anchors: {}{}",
+            if s.system_ca { "system store; " } else { "" },
+            s.ca_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )),
+        Err(e) => r.problem(&format!("s2s.ca_files: {e}")),
+    }
+    if s.dialback_secret.is_none() {
+        r.ok("dialback secret: generated and kept in the data directory");
+    }
+    if s.nameservers.is_empty() {
+        r.ok("DNS: system resolver (/etc/resolv.conf)");
+    } else {
+        r.ok(&format!(
+            "DNS: {}",
+            s.nameservers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for (d, a) in &s.hosts {
+        if cfg.domains.contains(d) {
+            r.warn(&format!("s2s.hosts: {d} is one of our own domains"));
+        } else {
+            r.ok(&format!("{d} is reached at {a} (hosts override)"));
+        }
+    }
+    check_dns(r, cfg);
+}
+
+/// How long `check` waits for the DNS answers about one domain.
+const DNS_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What peers find in DNS for each served domain (RFC 6120 §3.2, XEP-0368).
+fn check_dns(r: &mut Report, cfg: &Config) {
+    use waxwing_net::s2s::resolve::{Host, ResolveError, Resolver, ResolverSettings, Target};
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        r.warn("DNS: cannot start a runtime to look the domains up");
+        return;
+    };
+    // The resolver and the timers need the runtime's context.
+    let _context = rt.enter();
+    let resolver = Resolver::new(&ResolverSettings {
+        nameservers: cfg.s2s.nameservers.clone(),
+        hosts: std::collections::HashMap::new(),
+    });
+    for d in &cfg.domains {
+        let lookup = async {
+            let srv = resolver.srv_records(d).await?;
+            let targets: Vec<Target> = if srv.is_empty() {
+                vec![Target {
+                    host: Host::Name(d.clone()),
+                    port: waxwing_net::s2s::resolve::DEFAULT_PORT,
+                    direct_tls: false,
+                }]
+            } else {
+                srv.iter()
+                    .map(|s| Target {
+                        host: Host::Name(s.target.clone()),
+                        port: s.port,
+                        direct_tls: s.direct_tls,
+                    })
+                    .collect()
+            };
+            let mut reachable = Vec::new();
+            for t in &targets {
+                if let Ok(a) = resolver.addresses(t).await
+                    && !a.is_empty()
+                {
+                    reachable.push(t.clone());
+                }
+            }
+            Ok::<_, ResolveError>((srv, targets, reachable))
+        };
+        match rt.block_on(tokio::time::timeout(DNS_CHECK_TIMEOUT, lookup)) {
+            Ok(Ok((srv, targets, reachable))) => {
+                let list = |ts: &[Target]| {
+                    ts.iter()
+                        .map(|t| {
+                            let host = match &t.host {
+                                Host::Name(n) => n.clone(),
+                                Host::Addr(a) => a.to_string(),
+                            };
+                            let tls = if t.direct_tls { " (direct TLS)" } else { "" };
+                            format!("{host}:{}{tls}", t.port)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if srv.is_empty() {
+                    r.warn(&format!(
+                        "{d}: no _xmpp-server._tcp SRV record; peers will try {d}:5269"
+                    ));
+                } else {
+                    r.ok(&format!("{d}: SRV records lead to {}", list(&targets)));
+                }
+                if reachable.is_empty() {
+                    r.problem(&format!(
+                        "{d}: none of {} has an address: peers cannot reach us",
+                        list(&targets)
+                    ));
+                }
+            }
+            Ok(Err(ResolveError::NoService)) => r.problem(&format!(
+                "{d}: its _xmpp-server._tcp SRV record says \"no service\" (target .): \
+                 peers will not federate with it"
+            )),
+            Ok(Err(e)) => r.warn(&format!("{d}: DNS lookup failed: {e}")),
+            Err(_) => r.warn(&format!("{d}: DNS lookup timed out")),
+        }
+    }
+}
+
 fn check_modules(r: &mut Report, cfg: &Config) {
     println!("modules:");
     let module_errors: Vec<String> = cfg
         .deep_errors()
         .into_iter()
-        .filter(|e| !e.starts_with("tls"))
+        .filter(|e| !e.starts_with("tls") && !e.starts_with("s2s"))
         .collect();
     if module_errors.is_empty() {
         r.ok(&format!(

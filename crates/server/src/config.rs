@@ -30,6 +30,8 @@ pub struct Config {
     pub tls: Tls,
     /// Storage backend.
     pub storage: Storage,
+    /// Server-to-server federation.
+    pub s2s: S2s,
     /// `[modules.<name>]` tables, validated by the module registry.
     pub modules: toml::Table,
     /// Where the file was read from (`None`: built-in defaults).
@@ -65,6 +67,59 @@ impl Default for C2s {
             max_stanza_bytes: 256 * 1024,
             max_auth_failures: 3,
             resource_conflict: ConflictPolicy::Replace,
+        }
+    }
+}
+
+/// `[s2s]`: federation (RFC 6120 server-to-server, XEP-0220 dialback, XEP-0178 EXTERNAL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of the `[s2s]` table
+pub struct S2s {
+    /// Whether federation is on (off: remote domains get `remote-server-not-found`).
+    pub enabled: bool,
+    /// STARTTLS listeners (RFC 6120 §14.7: port 5269).
+    pub listen: Vec<SocketAddr>,
+    /// Direct TLS listeners (XEP-0368, ALPN `xmpp-server`).
+    pub direct_tls_listen: Vec<SocketAddr>,
+    /// Whether TLS is required on s2s streams (RFC 7590).
+    pub require_encryption: bool,
+    /// The dialback secret (XEP-0185); `None`: generated once and kept in the data dir.
+    pub dialback_secret: Option<String>,
+    /// Default policy: peers must present valid certificates (`true`), or may fall back to
+    /// dialback (`false`).
+    pub require_valid_certificates: bool,
+    /// Per-domain policy overrides (`true`: certificates required).
+    pub domain_policy: BTreeMap<String, bool>,
+    /// Extra trusted CA files (PEM) for peer certificates.
+    pub ca_files: Vec<PathBuf>,
+    /// Whether the system trust store is used.
+    pub system_ca: bool,
+    /// DNS servers to ask (`ip:port`); empty: the system's.
+    pub nameservers: Vec<SocketAddr>,
+    /// Static address overrides: domain → `ip:port` (STARTTLS).
+    pub hosts: BTreeMap<String, SocketAddr>,
+    /// Seconds without traffic before a stream is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds an outbound stream may take to be ready (then `remote-server-timeout`).
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for S2s {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: vec![SocketAddr::from(([0, 0, 0, 0], 5269))],
+            direct_tls_listen: Vec::new(),
+            require_encryption: true,
+            dialback_secret: None,
+            require_valid_certificates: true,
+            domain_policy: BTreeMap::new(),
+            ca_files: Vec::new(),
+            system_ca: true,
+            nameservers: Vec::new(),
+            hosts: BTreeMap::new(),
+            idle_timeout_secs: 600,
+            connect_timeout_secs: 30,
         }
     }
 }
@@ -149,6 +204,7 @@ impl Config {
             log_level: "info".to_owned(),
             c2s: C2s::default(),
             tls: Tls::default(),
+            s2s: S2s::default(),
             modules: toml::Table::new(),
             source: None,
         }
@@ -210,6 +266,9 @@ impl Config {
         if let Some(t) = take_table(&mut root, "tls", &mut errs) {
             parse_tls(t, &mut cfg.tls, base, &mut errs);
         }
+        if let Some(t) = take_table(&mut root, "s2s", &mut errs) {
+            parse_s2s(t, &mut cfg.s2s, base, &mut errs);
+        }
         cfg.storage.path = cfg.data_dir.join("waxwing.sqlite");
         if let Some(mut t) = take_table(&mut root, "storage", &mut errs) {
             if let Some(b) = take::<String>(&mut t, "backend", "storage.", &mut errs) {
@@ -267,6 +326,11 @@ impl Config {
                 errs.push(format!("{label}: {e}"));
             }
         }
+        if self.s2s.enabled
+            && let Err(e) = waxwing_net::s2s::cert::CertVerifier::new(&self.s2s.ca_files, false)
+        {
+            errs.push(format!("s2s.ca_files: {e}"));
+        }
         let mut builder = waxwing_core::Server::builder()
             .modules(waxwing_modules::all())
             .module_config(self.modules.clone());
@@ -292,6 +356,18 @@ impl Config {
     /// Non-fatal remarks (`waxwing check` prints them; `serve` logs them).
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
+        if self.s2s.enabled && !self.s2s.require_valid_certificates {
+            w.push(
+                "s2s.policy = \"allow_dialback\": peers without valid certificates are \
+                 authenticated by dialback, which trusts DNS"
+                    .to_owned(),
+            );
+        }
+        if self.s2s.enabled && !self.s2s.require_encryption {
+            w.push(
+                "s2s.require_encryption = false: federation traffic may be unencrypted".to_owned(),
+            );
+        }
         if !self.c2s.require_encryption {
             w.push(
                 "c2s.require_encryption = false: clients may log in without TLS; use this only \
@@ -345,6 +421,103 @@ fn parse_c2s(mut t: toml::Table, c: &mut C2s, errs: &mut Vec<String>) {
     unknown(&t, "c2s.", errs);
     if c.listen.is_empty() && c.direct_tls_listen.is_empty() {
         errs.push("c2s: no listener (both `listen` and `direct_tls_listen` are empty)".to_owned());
+    }
+}
+
+fn policy(v: &str, path: &str, errs: &mut Vec<String>) -> Option<bool> {
+    match v {
+        "require_certificates" => Some(true),
+        "allow_dialback" => Some(false),
+        other => {
+            errs.push(format!(
+                "{path}: `{other}` is not a policy (`require_certificates` or `allow_dialback`)"
+            ));
+            None
+        }
+    }
+}
+
+fn domain_key(d: &str, path: &str, errs: &mut Vec<String>) -> Option<String> {
+    waxwing_jid::prepare_domainpart(d, waxwing_jid::Profile::Precis)
+        .map_err(|e| errs.push(format!("{path}: `{d}` is not a valid domain: {e}")))
+        .ok()
+}
+
+fn parse_s2s(mut t: toml::Table, c: &mut S2s, base: &Path, errs: &mut Vec<String>) {
+    if let Some(v) = take(&mut t, "enabled", "s2s.", errs) {
+        c.enabled = v;
+    }
+    if let Some(v) = take(&mut t, "listen", "s2s.", errs) {
+        c.listen = v;
+    }
+    if let Some(v) = take(&mut t, "direct_tls_listen", "s2s.", errs) {
+        c.direct_tls_listen = v;
+    }
+    if let Some(v) = take(&mut t, "require_encryption", "s2s.", errs) {
+        c.require_encryption = v;
+    }
+    if let Some(v) = take::<String>(&mut t, "dialback_secret", "s2s.", errs) {
+        if v.len() < 16 {
+            errs.push("s2s.dialback_secret: use at least 16 characters (or leave it unset to have one generated)".to_owned());
+        }
+        c.dialback_secret = Some(v);
+    }
+    if let Some(v) = take::<String>(&mut t, "policy", "s2s.", errs)
+        && let Some(p) = policy(&v, "s2s.policy", errs)
+    {
+        c.require_valid_certificates = p;
+    }
+    if let Some(d) = take_table_in(&mut t, "domain_policy", "s2s.", errs) {
+        for (k, v) in d {
+            let path = format!("s2s.domain_policy.\"{k}\"");
+            let Some(v) = v.as_str() else {
+                errs.push(format!("{path}: expected a string"));
+                continue;
+            };
+            if let (Some(p), Some(k)) = (policy(v, &path, errs), domain_key(&k, &path, errs)) {
+                c.domain_policy.insert(k, p);
+            }
+        }
+    }
+    if let Some(v) = take::<Vec<PathBuf>>(&mut t, "ca_files", "s2s.", errs) {
+        c.ca_files = v.into_iter().map(|p| base.join(p)).collect();
+    }
+    if let Some(v) = take(&mut t, "system_ca", "s2s.", errs) {
+        c.system_ca = v;
+    }
+    if let Some(v) = take(&mut t, "nameservers", "s2s.", errs) {
+        c.nameservers = v;
+    }
+    if let Some(h) = take_table_in(&mut t, "hosts", "s2s.", errs) {
+        for (k, v) in h {
+            let path = format!("s2s.hosts.\"{k}\"");
+            match v.as_str().map(str::parse::<SocketAddr>) {
+                Some(Ok(a)) => {
+                    if let Some(k) = domain_key(&k, &path, errs) {
+                        c.hosts.insert(k, a);
+                    }
+                }
+                _ => errs.push(format!(
+                    "{path}: expected an address like \"127.0.0.2:5269\""
+                )),
+            }
+        }
+    }
+    if let Some(v) = take(&mut t, "idle_timeout_secs", "s2s.", errs) {
+        c.idle_timeout_secs = v;
+        if v == 0 {
+            errs.push("s2s.idle_timeout_secs: must be at least 1".to_owned());
+        }
+    }
+    if let Some(v) = take(&mut t, "connect_timeout_secs", "s2s.", errs) {
+        c.connect_timeout_secs = v;
+        if v == 0 {
+            errs.push("s2s.connect_timeout_secs: must be at least 1".to_owned());
+        }
+    }
+    unknown(&t, "s2s.", errs);
+    if c.enabled && c.listen.is_empty() && c.direct_tls_listen.is_empty() {
+        errs.push("s2s: enabled but no listener (peers could not reach us)".to_owned());
     }
 }
 
@@ -563,6 +736,80 @@ mod tests {
         let c = Config::parse(text, Path::new("/etc/waxwing")).unwrap();
         assert_eq!(c.data_dir, Path::new("/etc/waxwing/waxwing-data"));
         assert_eq!(c.c2s, C2s::default());
+    }
+
+    #[test]
+    fn s2s_section_parses() {
+        let cfg = Config::parse(
+            r#"
+            [s2s]
+            enabled = true
+            listen = ["127.0.0.1:5269"]
+            direct_tls_listen = ["127.0.0.1:5270"]
+            policy = "allow_dialback"
+            dialback_secret = "0123456789abcdef0123"
+            ca_files = ["ca.pem"]
+            system_ca = false
+            nameservers = ["127.0.0.1:5353"]
+            idle_timeout_secs = 60
+            connect_timeout_secs = 5
+            [s2s.domain_policy]
+            "Strict.Example" = "require_certificates"
+            [s2s.hosts]
+            "b.test" = "127.0.0.2:5269"
+            "#,
+            Path::new("/etc/waxwing"),
+        )
+        .unwrap();
+        let s = &cfg.s2s;
+        assert!(s.enabled);
+        assert!(!s.require_valid_certificates);
+        assert_eq!(s.domain_policy.get("strict.example"), Some(&true));
+        assert_eq!(s.ca_files, [PathBuf::from("/etc/waxwing/ca.pem")]);
+        assert_eq!(
+            s.hosts.get("b.test"),
+            Some(&"127.0.0.2:5269".parse().unwrap())
+        );
+        assert_eq!(
+            s.nameservers,
+            ["127.0.0.1:5353".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(s.idle_timeout_secs, 60);
+        assert!(cfg.warnings().iter().any(|w| w.contains("allow_dialback")));
+        assert!(!Config::defaults().s2s.enabled);
+    }
+
+    #[test]
+    fn s2s_errors_are_reported() {
+        let e = Config::parse(
+            r#"
+            [s2s]
+            enabled = true
+            listen = []
+            policy = "trust_everyone"
+            dialback_secret = "short"
+            idle_timeout_secs = 0
+            bogus = 1
+            [s2s.hosts]
+            "b.test" = "not an address"
+            [s2s.domain_policy]
+            "x.test" = "maybe"
+            "#,
+            Path::new("/"),
+        )
+        .unwrap_err();
+        let all = e.errors.join("\n");
+        for needle in [
+            "s2s.policy: `trust_everyone`",
+            "s2s.dialback_secret",
+            "s2s.idle_timeout_secs",
+            "unknown key `s2s.bogus`",
+            "s2s.hosts.\"b.test\"",
+            "s2s.domain_policy.\"x.test\": `maybe`",
+            "s2s: enabled but no listener",
+        ] {
+            assert!(all.contains(needle), "{needle} missing in:\n{all}");
+        }
     }
 
     #[test]

@@ -37,5 +37,5 @@ pub use error::{
 };
 pub use stanza::{
     InvalidStanza, Iq, IqType, Message, MessageType, Presence, PresenceType, Stanza,
-    StanzaParseError,
+    StanzaParseError, server_to_client_ns,
 };

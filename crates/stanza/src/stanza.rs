@@ -905,8 +905,49 @@ impl TryFrom<Element> for Stanza {
     }
 }
 
+// ------------------------------------------------------------------------------------------------
+// Content namespaces
+// ------------------------------------------------------------------------------------------------
+
+/// Re-qualifies a stanza received in the `jabber:server` content namespace into
+/// `jabber:client`, the namespace the router and client streams work in (RFC 6120 §4.8.3: a
+/// server maps the content namespace when it moves a stanza between stream types). The
+/// stanza element and the descendants that inherit its namespace (`<body/>`, `<error/>`,
+/// ...) are changed; elements in any other namespace, and what they contain, are kept.
+/// Iterative, so the input's depth costs no stack.
+pub fn server_to_client_ns(el: &mut Element) {
+    if el.ns() != ns::SERVER {
+        return;
+    }
+    let mut stack = vec![el];
+    while let Some(e) = stack.pop() {
+        e.set_ns(ns::CLIENT);
+        stack.extend(e.children_mut().filter(|c| c.ns() == ns::SERVER));
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn server_namespace_is_mapped_to_client() {
+        let mut el = waxwing_xml::parse_element(
+            b"<message xmlns='jabber:server' to='a@b'><body>x</body>\
+              <forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:server'/></forwarded>\
+              <x xmlns='jabber:x:oob'><url>u</url></x></message>",
+        )
+        .unwrap();
+        server_to_client_ns(&mut el);
+        assert!(el.is("message", ns::CLIENT));
+        assert!(el.has_child("body", ns::CLIENT));
+        let fwd = el.get_child("forwarded", "urn:xmpp:forward:0").unwrap();
+        assert!(fwd.has_child("message", ns::SERVER), "not inherited: kept");
+        assert!(
+            el.get_child("x", "jabber:x:oob")
+                .unwrap()
+                .has_child("url", "jabber:x:oob")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -72,10 +72,14 @@
 //!   that is the router's job (RFC 6120 §8.1.2.1).
 //! - XML errors are fatal with the condition of [`waxwing_xml::XmlError::condition`].
 //!
+//! # Server-to-server
+//! [`s2s`] negotiates `jabber:server` streams in both directions ([`S2sInbound`],
+//! [`S2sOutbound`]): STARTTLS, SASL EXTERNAL (RFC 6120 §13.7.2, XEP-0178), dialback
+//! (XEP-0220, keys per XEP-0185 in [`s2s_dialback`]); it reuses [`features`], [`sasl`] and
+//! [`mod@write`].
+//!
 //! # Designed for, not built
-//! s2s (`jabber:server`, dialback, SASL EXTERNAL) reuses [`features`], [`sasl`] and
-//! [`mod@write`], and [`header`] once it takes the content namespace as a parameter (today it
-//! checks `jabber:client`); WebSocket framing (RFC 7395) would replace the header and end writers; SASL2
+//! WebSocket framing (RFC 7395) would replace the header and end writers; SASL2
 //! / Bind2 (XEP-0388/0386) and XEP-0198 resumption add stages to the negotiator.
 
 mod action;
@@ -84,6 +88,8 @@ mod config;
 pub mod features;
 pub mod header;
 mod negotiator;
+pub mod s2s;
+pub mod s2s_dialback;
 pub mod sasl;
 pub mod session;
 pub mod starttls;
@@ -92,4 +98,8 @@ pub mod write;
 pub use action::{Action, CredentialsLookup};
 pub use config::{C2sConfig, ConnInfo, TlsMode};
 pub use negotiator::C2sNegotiator;
+pub use s2s::{
+    AuthMethod, PeerCert, Purpose, S2sAction, S2sConfig, S2sInbound, S2sOutbound, write_s2s_header,
+    write_s2s_stanza,
+};
 pub use write::{write_stanza, write_stream_end, write_stream_error};

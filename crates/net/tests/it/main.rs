@@ -10,4 +10,6 @@
 mod errors;
 mod negotiation;
 mod routing;
+mod s2s;
+mod s2s_cert;
 mod tls;

@@ -126,6 +126,31 @@ fn check_warns_about_cleartext_and_finds_mismatched_keys() {
 }
 
 #[test]
+fn check_reports_s2s_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing answers DNS on port 9: the lookups fail fast, SRV counts as unpublished.
+    let cfg = write_config(
+        dir.path(),
+        "[s2s]\nenabled = true\nlisten = [\"127.0.0.1:0\"]\nca_files = [\"missing-ca.pem\"]\n\
+         nameservers = [\"127.0.0.1:9\"]\n",
+    );
+    let out = waxwing(dir.path(), Some(&cfg), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("PROBLEM  s2s.ca_files"), "{t}");
+    assert!(t.contains("federation (s2s):"), "{t}");
+    assert!(
+        t.contains("localhost: no _xmpp-server._tcp SRV record"),
+        "{t}"
+    );
+
+    let cfg = write_config(dir.path(), "[s2s]\nenabled = false\n");
+    let out = waxwing(dir.path(), Some(&cfg), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("disabled"), "{}", text(&out));
+}
+
+#[test]
 fn user_commands_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), "");

@@ -11,6 +11,7 @@ mod harness;
 mod bind;
 mod close;
 mod header;
+mod s2s;
 mod sasl;
 mod split;
 mod starttls;
