@@ -132,10 +132,10 @@ impl Node {
         drop(self.s2s.spawn_listener(l, false));
     }
 
-    fn user(&self, jid: &str) -> (FullJid, Mailbox) {
+    async fn user(&self, jid: &str) -> (FullJid, Mailbox) {
         let jid = FullJid::parse(jid).unwrap();
         let (h, mb) = SessionHandle::channel(jid, 16);
-        let bound = self.server.bind(h).unwrap();
+        let bound = self.server.bind(h).await.unwrap();
         (bound.handle.jid().clone(), mb)
     }
 
@@ -196,8 +196,8 @@ async fn pair(external: bool) -> (Node, Node, Option<tempfile::TempDir>) {
 }
 
 async fn exchange_both_ways(a: &Node, b: &Node, via: AuthMethod) {
-    let (juliet, mut jmb) = a.user("juliet@a.test/balcony");
-    let (romeo, mut rmb) = b.user("romeo@b.test/garden");
+    let (juliet, mut jmb) = a.user("juliet@a.test/balcony").await;
+    let (romeo, mut rmb) = b.user("romeo@b.test/garden").await;
     a.send(&juliet, "romeo@b.test/garden", "wherefore").await;
     let got = next_stanza(&mut rmb).await;
     assert!(got.is("message", ns::CLIENT), "{}", got.to_xml());
@@ -253,7 +253,7 @@ async fn message_both_ways_over_sasl_external() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_peer_bounces_remote_server_not_found() {
     let (a, _b, _dir) = pair(false).await;
-    let (juliet, mut jmb) = a.user("juliet@a.test/balcony");
+    let (juliet, mut jmb) = a.user("juliet@a.test/balcony").await;
     a.send(&juliet, "nobody@c.test", "hello?").await;
     let got = next_stanza(&mut jmb).await;
     assert_eq!(got.attr("type"), Some("error"), "{}", got.to_xml());
@@ -457,8 +457,8 @@ async fn srv_records_lead_to_the_peer() {
     a.listen();
     b.listen();
 
-    let (juliet, mut jmb) = a.user("juliet@a.test/balcony");
-    let (_romeo, mut rmb) = b.user("romeo@b.test/garden");
+    let (juliet, mut jmb) = a.user("juliet@a.test/balcony").await;
+    let (_romeo, mut rmb) = b.user("romeo@b.test/garden").await;
     a.send(&juliet, "romeo@b.test/garden", "via SRV").await;
     let got = next_stanza(&mut rmb).await;
     assert_eq!(got.attr("id"), Some("via SRV"));
@@ -509,7 +509,7 @@ async fn silent_and_closing_peers_bounce() {
         None,
         Duration::from_millis(300),
     );
-    let (juliet, mut jmb) = a.user("juliet@a.test/balcony");
+    let (juliet, mut jmb) = a.user("juliet@a.test/balcony").await;
 
     a.send(&juliet, "x@closing.test", "one").await;
     let got = next_stanza(&mut jmb).await;
