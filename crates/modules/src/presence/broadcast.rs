@@ -7,7 +7,9 @@ use waxwing_jid::{BareJid, FullJid, Jid};
 use waxwing_stanza::{PresenceType, Stanza};
 use waxwing_xml::Element;
 
-use super::{Presence, blocked, local_and_unavailable, resources, route_to, unavailable_from};
+use super::{
+    Presence, blocked, last, local_and_unavailable, resources, route_to, unavailable_from,
+};
 use crate::roster::Roster;
 
 impl Presence {
@@ -41,6 +43,10 @@ impl Presence {
                     })
                 });
                 if change.was_available {
+                    // Stored before anyone learns of it, so a probe it prompts finds it.
+                    if resources(server, &user).is_empty() {
+                        last::save(server, &user, &el).await;
+                    }
                     self.send_broadcast(server, &user, el.clone()).await;
                 }
                 // §4.6.3: directed-presence recipients learn of it too.
@@ -109,7 +115,8 @@ impl Presence {
     }
 
     /// `SessionClosed`: a session that ends while available owes unavailable presence (§4.5.3
-    /// "the server MUST ... as if the client had sent it"), also to directed recipients.
+    /// "the server MUST ... as if the client had sent it"), also to directed recipients; if it
+    /// was the account's last available resource, that presence is its last one (§4.3.2).
     pub(super) async fn session_closed(&self, server: &Server, jid: &FullJid, id: SessionId) {
         let state = self.with_sessions(|s| match s.get(jid) {
             Some(p) if p.id == id => s.remove(jid),
@@ -125,8 +132,11 @@ impl Presence {
             return;
         }
         let user = jid.to_bare();
-        self.send_broadcast(server, &user, unavailable_from(jid))
-            .await;
+        let el = unavailable_from(jid);
+        if resources(server, &user).is_empty() {
+            last::save(server, &user, &el).await;
+        }
+        self.send_broadcast(server, &user, el).await;
         for to in state.directed {
             route_to(server, unavailable_from(jid), &to).await;
         }

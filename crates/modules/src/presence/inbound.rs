@@ -6,7 +6,7 @@ use waxwing_core::{Flow, Server};
 use waxwing_jid::Jid;
 use waxwing_stanza::{Presence as PresenceView, PresenceType, Stanza};
 
-use super::{Presence, blocked, route_to};
+use super::{Presence, blocked, last, route_to};
 use crate::roster::Roster;
 use crate::roster::subscription::deliver_to_available;
 
@@ -28,7 +28,8 @@ impl Presence {
         }
     }
 
-    /// §4.3.2.
+    /// §4.3.2: unsubscribed to non-subscribers, nothing to blocked entities, the last presence
+    /// of each available resource, or else the last unavailable presence ([`last`]).
     async fn probe(&self, server: &Server, p: &PresenceView) {
         let (Some(from), Some(to)) = (p.from(), p.to()) else {
             return;
@@ -48,15 +49,21 @@ impl Presence {
         if blocked(server, &user, from).await {
             return;
         }
-        let last = self.available(server, &user, None);
-        if last.is_empty() {
+        let current = self.available(server, &user, None);
+        if current.is_empty() {
+            if let Some(el) = last::load(server, &user).await {
+                route_to(server, el, from).await;
+                return;
+            }
+            // Never went offline since storage began (or no storage): nothing to tell but
+            // unavailability.
             let mut un = PresenceView::new(PresenceType::Unavailable);
             un.set_from(Some(Jid::from(user.clone())));
             un.set_to(Some(from.clone()));
             server.route(Stanza::Presence(un)).await;
             return;
         }
-        for el in last {
+        for el in current {
             route_to(server, el, from).await;
         }
     }

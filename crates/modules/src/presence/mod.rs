@@ -1,4 +1,5 @@
-//! RFC 6121 §4 presence: initial presence with probes and broadcast (§4.2, §4.3), subsequent
+//! RFC 6121 §4 presence: initial presence with probes and broadcast (§4.2, §4.3), the last
+//! unavailable presence with XEP-0203 delay for probes while offline (§4.3.2), subsequent
 //! presence (§4.4), unavailable presence on request and on session end (§4.5), directed
 //! presence (§4.6), inbound presence to an account's bare JID (§4.2.3, §8.5.2.1.2), and the
 //! presence side of XEP-0191 blocking (no presence to or probe answers for blocked entities;
@@ -16,8 +17,12 @@
 //! - Available presence is echoed to the resource that sent it, as to every available
 //!   resource of the user (§4.2.2: "an entity is implicitly subscribed to its own presence"),
 //!   with `to` set to the receiving full JID.
-//! - A probe while no resource is available is answered with a plain `unavailable` presence
-//!   from the bare JID (no last-seen status or XEP-0203 delay is kept).
+//! - A probe while no resource is available is answered with the account's last unavailable
+//!   presence (§4.3.2 item 3), as its last available resource sent it (or as synthesized for a
+//!   session that ended without it: then without `<status/>`), from that resource's full JID,
+//!   with a XEP-0203 `<delay/>` from the account's domain stamped with when it was generated.
+//!   It lives in storage ([`last::STORE`]), so it outlives restarts; an account that never went
+//!   offline since (or a server without storage) gets a plain `unavailable` from the bare JID.
 //! - Broadcast presence and probes are not routed to local accounts without an available
 //!   resource (see `local_and_unavailable`).
 //! - Directed presence recipients are tracked per session, at most [`MAX_DIRECTED`] of them;
@@ -26,6 +31,7 @@
 mod broadcast;
 mod directed;
 mod inbound;
+pub mod last;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -109,8 +115,9 @@ pub(crate) async fn blocked(server: &Server, owner: &BareJid, other: &Jid) -> bo
 /// Whether presence for `to` would reach nobody: a local account without an available
 /// resource. Presence broadcast to it and probes of it are skipped, which saves the account
 /// lookups and roster reads routing them would cost: such presence is not delivered
-/// (RFC 6121 §8.5.2.2.2), and a probe would be answered with a plain unavailable presence,
-/// which the user's client assumes anyway.
+/// (RFC 6121 §8.5.2.2.2), and a probe would be answered with unavailable presence, which the
+/// user's client assumes anyway. The price: local contacts do not learn each other's last
+/// unavailable presence ([`last`]) at login, only remote ones do.
 pub(crate) fn local_and_unavailable(server: &Server, to: &Jid) -> bool {
     to.node().is_some()
         && server.serves(to.domain())

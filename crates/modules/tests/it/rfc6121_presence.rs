@@ -465,3 +465,191 @@ async fn offline_local_contacts_are_not_probed() {
     assert!(r.take().await.is_empty());
     assert!(e.remote.take().is_empty());
 }
+
+/// Everything routed remotely since the last call, as elements (ids and stamps readable).
+fn remote_elements(e: &Env) -> Vec<waxwing_xml::Element> {
+    std::mem::take(&mut *e.remote.0.lock().unwrap())
+}
+
+/// The answer to a probe of Juliet from `romeo@example.net` (subscribed, remote).
+async fn probe_juliet(e: &Env) -> waxwing_xml::Element {
+    e.remote.take();
+    e.server
+        .route(inbound("romeo@example.net", J, PresenceType::Probe))
+        .await;
+    let mut got = remote_elements(e);
+    assert_eq!(got.len(), 1, "one answer to the probe");
+    got.pop().unwrap()
+}
+
+/// Checks the XEP-0203 `<delay/>` of `el` (from the domain, stamp a XEP-0082 UTC DateTime
+/// within `[before, after]` to the second) and returns `el`'s canonical form with the stamp
+/// replaced by `STAMP` and without the top `id`.
+fn check_delay(
+    el: &waxwing_xml::Element,
+    before: time::OffsetDateTime,
+    after: time::OffsetDateTime,
+) -> String {
+    let delays: Vec<_> = el
+        .children()
+        .filter(|c| c.is("delay", "urn:xmpp:delay"))
+        .collect();
+    assert_eq!(delays.len(), 1, "exactly one delay: {}", el.to_xml());
+    assert_eq!(delays[0].attr("from"), Some("example.com"));
+    let stamp = delays[0].attr("stamp").expect("stamp");
+    assert!(stamp.ends_with('Z'), "UTC (XEP-0203 §3): {stamp}");
+    let at = time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
+        .expect("XEP-0082 DateTime");
+    // The stamp has whole seconds.
+    assert!(
+        at >= before.replace_nanosecond(0).unwrap() && at <= after,
+        "{at} not in [{before}, {after}]"
+    );
+    let xml = el.to_xml().replace(stamp, "STAMP");
+    crate::roster_util::strip(waxwing_xml::parse_element(xml.as_bytes()).unwrap())
+}
+
+#[tokio::test]
+async fn probe_while_offline_gets_last_unavailable() {
+    // RFC 6121 §4.3.2 item 3: the last unavailable presence, from the resource that sent it,
+    // with its children and the time it was generated (XEP-0203); kept across a restart.
+    let e = env().await;
+    seed(&e.storage, J, "romeo@example.net", State::From).await;
+    let s = &e.server;
+    // Never went offline: the plain unavailable presence from the bare JID.
+    let plain = x(
+        "<presence xmlns='jabber:client' from='juliet@example.com' to='romeo@example.net' type='unavailable'/>",
+    );
+    assert_eq!(crate::roster_util::strip(probe_juliet(&e).await), plain);
+    let before = time::OffsetDateTime::now_utc();
+    let mut j = login(s, "juliet@example.com/balcony").await;
+    j.online(s).await;
+    // A client-supplied delay must not pass for the server's stamp.
+    j.send(
+        s,
+        "<presence xmlns='jabber:client' type='unavailable' id='u1'><status>Gone to bed</status><delay xmlns='urn:xmpp:delay' from='example.com' stamp='1999-01-01T00:00:00Z'/></presence>",
+    )
+    .await;
+    let after = time::OffsetDateTime::now_utc();
+    let el = probe_juliet(&e).await;
+    // §4.3.2: "including the 'id' of the original stanza".
+    assert_eq!(el.attr("id"), Some("u1"));
+    let want = x(
+        "<presence xmlns='jabber:client' from='juliet@example.com/balcony' to='romeo@example.net' type='unavailable'><status>Gone to bed</status><delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'/></presence>",
+    );
+    let first = check_delay(&el, before, after);
+    assert_eq!(first, want);
+    // The session closing afterwards (already unavailable) changes nothing.
+    j.close(s).await;
+    let again = probe_juliet(&e).await;
+    assert_eq!(again.to_xml(), el.to_xml());
+    // A restart on the same storage keeps it, stamp included.
+    let e2 = crate::roster_util::env_with(e.storage.clone(), "");
+    let after_restart = probe_juliet(&e2).await;
+    assert_eq!(after_restart.to_xml(), el.to_xml());
+    // Back online: the probe gets the available presence, not the stored one.
+    let j = login(&e2.server, "juliet@example.com/balcony").await;
+    j.send(
+        &e2.server,
+        "<presence xmlns='jabber:client'><show>chat</show></presence>",
+    )
+    .await;
+    assert_eq!(
+        crate::roster_util::strip(probe_juliet(&e2).await),
+        x(
+            "<presence xmlns='jabber:client' from='juliet@example.com/balcony' to='romeo@example.net'><show>chat</show></presence>"
+        )
+    );
+}
+
+#[tokio::test]
+async fn last_unavailable_of_dead_and_replaced_sessions() {
+    // §4.5.3: a session that ends while available gets an unavailable presence synthesized,
+    // which is then the last one (§4.3.2), from that session's full JID and without status.
+    // Only the account's last available resource going offline counts.
+    let e = env().await;
+    seed(&e.storage, J, "romeo@example.net", State::From).await;
+    let s = &e.server;
+    let before = time::OffsetDateTime::now_utc();
+    let mut a = login(s, "juliet@example.com/a").await;
+    a.online(s).await;
+    let mut b = login(s, "juliet@example.com/b").await;
+    b.send(
+        s,
+        "<presence xmlns='jabber:client'><status>Working</status></presence>",
+    )
+    .await;
+    b.take().await;
+    // `a` leaves with a status while `b` stays: the probe gets `b`'s presence.
+    a.send(
+        s,
+        "<presence xmlns='jabber:client' type='unavailable'><status>Not me</status></presence>",
+    )
+    .await;
+    assert_eq!(
+        crate::roster_util::strip(probe_juliet(&e).await),
+        x(
+            "<presence xmlns='jabber:client' from='juliet@example.com/b' to='romeo@example.net'><status>Working</status></presence>"
+        )
+    );
+    // `b`'s stream dies: its synthesized unavailable is the last, not `a`'s.
+    b.close(s).await;
+    let after = time::OffsetDateTime::now_utc();
+    let el = probe_juliet(&e).await;
+    assert_eq!(
+        check_delay(&el, before, after),
+        x(
+            "<presence xmlns='jabber:client' from='juliet@example.com/b' to='romeo@example.net' type='unavailable'><delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'/></presence>"
+        )
+    );
+    // A session replaced by a new bind of the same resource (RFC 6120 §7.7.2.2) ends too.
+    let c = login(s, "juliet@example.com/c").await;
+    c.send(
+        s,
+        "<presence xmlns='jabber:client'><status>Here</status></presence>",
+    )
+    .await;
+    let _replacement = login(s, "juliet@example.com/c").await;
+    let after = time::OffsetDateTime::now_utc();
+    let el = probe_juliet(&e).await;
+    assert_eq!(
+        check_delay(&el, before, after),
+        x(
+            "<presence xmlns='jabber:client' from='juliet@example.com/c' to='romeo@example.net' type='unavailable'><delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'/></presence>"
+        )
+    );
+}
+
+#[tokio::test]
+async fn blocked_prober_gets_no_last_unavailable() {
+    // XEP-0191 §3.4: a blocked entity learns nothing, offline or not; an unblocked
+    // subscriber does.
+    let e = env_modules(
+        Storage::memory().await.unwrap(),
+        "",
+        vec![ModuleFactory::of::<Blocks>()],
+    );
+    seed(&e.storage, J, R, State::Both).await;
+    seed(&e.storage, R, J, State::Both).await;
+    seed(&e.storage, J, "nurse@example.com", State::From).await;
+    let s = &e.server;
+    let j = login(s, "juliet@example.com/balcony").await;
+    j.send(s, "<presence xmlns='jabber:client'/>").await;
+    j.send(
+        s,
+        "<presence xmlns='jabber:client' type='unavailable'><status>Away from Verona</status></presence>",
+    )
+    .await;
+    let mut r = login(s, "romeo@example.com/orchard").await;
+    r.online(s).await;
+    let mut n = login(s, "nurse@example.com/kitchen").await;
+    n.online(s).await;
+    s.route(inbound(R, J, PresenceType::Probe)).await;
+    assert!(r.take().await.is_empty());
+    s.route(inbound("nurse@example.com", J, PresenceType::Probe))
+        .await;
+    let got = n.take().await;
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("Away from Verona"), "{got:?}");
+    assert!(got[0].contains("urn:xmpp:delay"), "{got:?}");
+}
