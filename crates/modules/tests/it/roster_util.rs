@@ -131,10 +131,41 @@ impl C {
         out
     }
 
-    /// Sends and returns everything received.
+    /// Sends and returns everything received. For an IQ request, waits (up to 10 s) for its
+    /// answer first: handlers run on their own tasks and storage on blocking threads, so on a
+    /// loaded machine a fixed pause is not enough.
     pub async fn exchange(&mut self, s: &Server, xml: &str) -> Vec<String> {
+        let request = waxwing_xml::parse_element(xml.as_bytes()).unwrap();
+        let awaited = (request.name() == "iq"
+            && matches!(request.attr("type"), Some("get" | "set")))
+        .then(|| request.attr("id").map(str::to_owned))
+        .flatten();
         self.send(s, xml).await;
-        self.take().await
+        let Some(id) = awaited else {
+            return self.take().await;
+        };
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let cmd = tokio::time::timeout_at(deadline, self.mailbox.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no answer to iq {id}; got {out:?}"));
+            match cmd {
+                Some(SessionCommand::Stanza(el)) => {
+                    let answer = el.name() == "iq"
+                        && el.attr("id") == Some(id.as_str())
+                        && matches!(el.attr("type"), Some("result" | "error"));
+                    out.push(strip(el));
+                    if answer {
+                        break;
+                    }
+                }
+                Some(SessionCommand::Close(e)) => panic!("closed: {e}"),
+                None => panic!("mailbox closed"),
+            }
+        }
+        out.extend(self.take().await);
+        out
     }
 
     /// Sends initial presence and drops what arrives.
