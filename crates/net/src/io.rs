@@ -1,5 +1,6 @@
 //! The connection's byte stream: cleartext until STARTTLS, TLS after; generic over the
-//! underlying transport so TCP sockets and `tokio::io::duplex` pipes share the code.
+//! underlying transport so TCP sockets and `tokio::io::duplex` pipes share the code, and over
+//! the TLS stream type (server side for c2s, either side for s2s).
 
 use std::io;
 use std::pin::Pin;
@@ -12,10 +13,10 @@ use tokio_rustls::server::TlsStream;
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
-/// Cleartext or TLS over `S`.
-pub(crate) enum Io<S> {
+/// Cleartext or TLS (`T`) over `S`.
+pub(crate) enum Io<S, T = TlsStream<S>> {
     Plain(S),
-    Tls(Box<TlsStream<S>>),
+    Tls(Box<T>),
     /// Only while the TLS handshake owns the stream; never polled.
     Taken,
 }
@@ -27,7 +28,7 @@ fn taken() -> io::Error {
     )
 }
 
-impl<S: Transport> AsyncRead for Io<S> {
+impl<S: Transport, T: AsyncRead + AsyncWrite + Unpin> AsyncRead for Io<S, T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -41,7 +42,7 @@ impl<S: Transport> AsyncRead for Io<S> {
     }
 }
 
-impl<S: Transport> AsyncWrite for Io<S> {
+impl<S: Transport, T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Io<S, T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -402,6 +402,27 @@ impl fmt::Debug for TlsContext {
     }
 }
 
+/// A TLS 1.2/1.3 server configuration over `resolver`'s certificates; `client_auth` asks for
+/// (but never requires) a client certificate, for s2s SASL EXTERNAL.
+pub(crate) fn server_config(
+    resolver: &Arc<CertResolver>,
+    client_auth: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+    alpn: Vec<Vec<u8>>,
+) -> Result<Arc<ServerConfig>, TlsError> {
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?;
+    let builder = match client_auth {
+        Some(v) => builder.with_client_cert_verifier(v),
+        None => builder.with_no_client_auth(),
+    };
+    let mut cfg = builder.with_cert_resolver(Arc::clone(resolver) as Arc<dyn ResolvesServerCert>);
+    cfg.alpn_protocols = alpn;
+    // Session tickets would keep per-connection state alive; resumption is not worth it for
+    // long-lived XMPP streams.
+    cfg.send_tls13_tickets = 0;
+    Ok(Arc::new(cfg))
+}
+
 impl TlsContext {
     /// Builds the STARTTLS and direct-TLS (ALPN `xmpp-client`) server configurations.
     pub fn new(resolver: CertResolver) -> Result<Self, TlsError> {
@@ -409,17 +430,7 @@ impl TlsContext {
             return Err(TlsError::NoCertificates);
         }
         let resolver = Arc::new(resolver);
-        let build = |alpn: Vec<Vec<u8>>| -> Result<Arc<ServerConfig>, TlsError> {
-            let mut cfg = ServerConfig::builder_with_provider(provider())
-                .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-                .with_no_client_auth()
-                .with_cert_resolver(Arc::clone(&resolver) as Arc<dyn ResolvesServerCert>);
-            cfg.alpn_protocols = alpn;
-            // Session tickets would keep per-connection state alive; resumption is not worth
-            // it for long-lived XMPP streams.
-            cfg.send_tls13_tickets = 0;
-            Ok(Arc::new(cfg))
-        };
+        let build = |alpn: Vec<Vec<u8>>| server_config(&resolver, None, alpn);
         Ok(Self {
             starttls: build(Vec::new())?,
             // XEP-0368 §3: clients send ALPN `xmpp-client`; clients that send no ALPN still

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::server::ResolvesServerCert;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::sign::CertifiedKey;
 use rustls::{
@@ -18,7 +17,7 @@ use rustls::{
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use crate::tls::{CertResolver, TlsError, provider};
+use crate::tls::{CertResolver, TlsError, provider, server_config};
 
 /// ALPN protocol id for direct TLS s2s (XEP-0368 §3).
 pub const ALPN_XMPP_SERVER: &[u8] = b"xmpp-server";
@@ -152,15 +151,7 @@ impl fmt::Debug for S2sTls {
 impl S2sTls {
     /// Builds the server configurations over the same certificates as c2s.
     pub fn new(resolver: Arc<CertResolver>) -> Result<Self, TlsError> {
-        let build = |alpn: Vec<Vec<u8>>| -> Result<Arc<ServerConfig>, TlsError> {
-            let mut cfg = ServerConfig::builder_with_provider(provider())
-                .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-                .with_client_cert_verifier(Arc::new(AnyCert))
-                .with_cert_resolver(Arc::clone(&resolver) as Arc<dyn ResolvesServerCert>);
-            cfg.alpn_protocols = alpn;
-            cfg.send_tls13_tickets = 0;
-            Ok(Arc::new(cfg))
-        };
+        let build = |alpn: Vec<Vec<u8>>| server_config(&resolver, Some(Arc::new(AnyCert)), alpn);
         Ok(Self {
             starttls: build(Vec::new())?,
             direct: build(vec![ALPN_XMPP_SERVER.to_vec()])?,
