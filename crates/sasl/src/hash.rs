@@ -56,7 +56,7 @@ impl ScramHash {
     }
 
     /// `Hi(password, salt, i)` of RFC 5802 §2.2, i.e. PBKDF2 with HMAC and dkLen = output length.
-    pub(crate) fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    pub fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
         let mut out = vec![0; self.output_len()];
         match self {
             Self::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iterations, &mut out),

@@ -70,8 +70,8 @@ mod scram;
 pub mod server;
 
 pub use client::{
-    AnonymousClient, ClientBinding, ClientMechanism, ExternalClient, PlainClient, ScramClient,
-    choose_scram,
+    AnonymousClient, ClientBinding, ClientMechanism, ExternalClient, PlainClient,
+    SaltedPasswordSource, ScramClient, choose_scram,
 };
 pub use credentials::{
     DEFAULT_ITERATIONS, MAX_ITERATIONS, MAX_SALT_LEN, MIN_ITERATIONS, MIN_SALT_LEN,

@@ -5,7 +5,7 @@ mod simple;
 
 use std::fmt;
 
-pub use scram::{ClientBinding, ScramClient};
+pub use scram::{ClientBinding, SaltedPasswordSource, ScramClient};
 pub use simple::{AnonymousClient, ExternalClient, PlainClient};
 
 use crate::error::ClientError;

@@ -1,6 +1,7 @@
 //! SCRAM client (RFC 5802 §5, §7; RFC 7677).
 
 use std::fmt;
+use std::sync::Arc;
 
 use subtle::ConstantTimeEq as _;
 
@@ -37,6 +38,22 @@ impl fmt::Debug for ClientBinding {
     }
 }
 
+/// Where a client gets `SaltedPassword := Hi(Normalize(password), salt, i)` (RFC 5802 §3).
+///
+/// The default computes it for every exchange. A client that logs in many times with the same
+/// password, salt and iteration count (a load generator) can remember it instead: Hi is
+/// deliberately expensive, and the rest of the exchange is a few HMACs.
+pub trait SaltedPasswordSource: Send + Sync {
+    /// `Hi(password, salt, iterations)` for `hash`; `password` is already normalised.
+    fn salted_password(
+        &self,
+        hash: ScramHash,
+        password: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Vec<u8>;
+}
+
 /// Client side of `SCRAM-SHA-*` and (with [`ClientBinding::Bound`]) `SCRAM-SHA-*-PLUS`.
 pub struct ScramClient {
     hash: ScramHash,
@@ -46,6 +63,7 @@ pub struct ScramClient {
     authzid: Option<String>,
     binding: ClientBinding,
     nonce: Option<String>,
+    salted: Option<Arc<dyn SaltedPasswordSource>>,
     state: State,
 }
 
@@ -93,6 +111,7 @@ impl ScramClient {
             authzid: None,
             binding,
             nonce: None,
+            salted: None,
             state: State::Initial,
         })
     }
@@ -108,6 +127,13 @@ impl ScramClient {
     #[must_use]
     pub const fn with_password_prep(mut self, prep: PasswordPrep) -> Self {
         self.prep = prep;
+        self
+    }
+
+    /// Takes SaltedPassword from `source` instead of computing Hi for this exchange.
+    #[must_use]
+    pub fn with_salted_password_source(mut self, source: Arc<dyn SaltedPasswordSource>) -> Self {
+        self.salted = Some(source);
         self
     }
 
@@ -174,7 +200,10 @@ impl ScramClient {
             .prep
             .prepare(&self.password)
             .ok_or(ClientError::Credentials("password"))?;
-        let salted = self.hash.hi(password.as_bytes(), &salt, msg.iterations);
+        let salted = match &self.salted {
+            Some(source) => source.salted_password(self.hash, &password, &salt, msg.iterations),
+            None => self.hash.hi(password.as_bytes(), &salt, msg.iterations),
+        };
         let keys = self.hash.keys(&salted);
         let mut cbind = gs2_header.as_bytes().to_vec();
         if let ClientBinding::Bound(_, data) = &self.binding {
