@@ -448,6 +448,24 @@ async fn read_until(
     Ok(all)
 }
 
+/// Reads whatever `s` has already received into its pending bytes, without waiting.
+async fn drain_available(s: &mut Session) -> Result<(), String> {
+    let mut buf = vec![0; READ];
+    loop {
+        match tokio::time::timeout(Duration::from_millis(1), s.io.read(&mut buf)).await {
+            Err(_) => return Ok(()),
+            Ok(Ok(0)) => return Err(format!("{}: connection closed by the server", s.jid)),
+            Ok(Ok(n)) => s
+                .pending
+                .extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Ok(Err(e)) => return Err(format!("read: {e}")),
+        }
+        if s.pending.len() > 4 << 20 {
+            return Err("too much data while waiting".to_owned());
+        }
+    }
+}
+
 fn count_type(data: &[u8], ty: &str) -> usize {
     let a = format!("type='{ty}'");
     let b = format!("type=\"{ty}\"");
@@ -491,6 +509,9 @@ async fn roster_setup(
             .await
             .map_err(|e| format!("write: {e}"))?;
         c.io.flush().await.map_err(|e| format!("write: {e}"))?;
+        // Account 0 gets a push and a request per contact meanwhile: keep reading it, as a
+        // real client would, or the server rightly closes it as a slow reader.
+        drain_available(u0).await?;
     }
     read_until(u0, limit, |d| count_type(d, "subscribe") >= r).await?;
     let mut out = String::new();

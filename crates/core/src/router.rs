@@ -49,6 +49,9 @@ use crate::hooks::{
 use crate::module::{IqRequest, IqTarget};
 use crate::session::{BindError, Registration, SessionHandle, SessionId};
 
+/// How long an IQ answer waits for room in its requester's mailbox.
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A stanza the [`crate::RemoteRoute`] could not take, handed back with the reason.
 #[derive(Debug)]
 pub struct Bounce {
@@ -520,7 +523,7 @@ impl Server {
                     reply
                 }
             };
-            server.deliver_to(&from, reply);
+            server.deliver_reply(&from, reply).await;
         });
     }
 
@@ -544,6 +547,32 @@ impl Server {
         self.sessions()
             .session(to)
             .is_some_and(|s| s.deliver(el).is_ok())
+    }
+
+    /// Delivers an IQ handler's answer. To a local session it waits, up to [`REPLY_WAIT`], for
+    /// room in the mailbox instead of closing the session at once: a client that pipelines more
+    /// requests than its mailbox holds is not a slow reader while its session is still reading
+    /// the burst (the wait is bounded by what the session has read, since a session that stops
+    /// reading stops being read from). A session that makes no room in that time is closed as a
+    /// slow reader.
+    async fn deliver_reply(&self, to: &Jid, el: Element) {
+        let session = (self.serves(to.domain()) && !self.is_served_domain(to))
+            .then(|| FullJid::try_from(to.clone()).ok())
+            .flatten()
+            .and_then(|full| self.sessions().session(&full));
+        let Some(session) = session else {
+            return self.deliver_to(to, el);
+        };
+        if tokio::time::timeout(REPLY_WAIT, session.deliver_waiting(el))
+            .await
+            .is_err()
+        {
+            tracing::warn!(jid = %session.jid(), "reply not taken in time, closing slow reader");
+            session.close(
+                StreamError::new(StreamErrorCondition::PolicyViolation)
+                    .with_text(Some("en"), "too many stanzas waiting to be read"),
+            );
+        }
     }
 
     /// Delivers a reply the server generated to `to`: a local session, or a remote entity.

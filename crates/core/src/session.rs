@@ -99,6 +99,19 @@ type Queued = Box<Element>;
 
 static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Stanzas for the session whose own task is running: what a client's stanza causes for that
+/// same client (its presence echo, probe answers from hundreds of contacts at login) is
+/// collected here and written by the session task after routing, instead of going through
+/// the bounded mailbox that the task cannot drain while it is routing.
+struct OwnOutput {
+    id: SessionId,
+    out: std::cell::RefCell<Vec<Element>>,
+}
+
+tokio::task_local! {
+    static OWN_OUTPUT: OwnOutput;
+}
+
 /// A fresh session id, unique within this process.
 pub fn next_session_id() -> SessionId {
     NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)
@@ -143,6 +156,21 @@ impl SessionHandle {
         if self.control.is_closing() {
             return Err(DeliveryError::Gone);
         }
+        let mut stanza = Some(stanza);
+        let own = OWN_OUTPUT
+            .try_with(|o| {
+                if o.id != self.id {
+                    return false;
+                }
+                if let Some(s) = stanza.take() {
+                    o.out.borrow_mut().push(s);
+                }
+                true
+            })
+            .unwrap_or(false);
+        let Some(stanza) = stanza.filter(|_| !own) else {
+            return Ok(());
+        };
         match self.tx.try_send(Box::new(stanza)) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -169,6 +197,24 @@ impl SessionHandle {
             .send(Box::new(stanza))
             .await
             .map_err(|_| DeliveryError::Gone)
+    }
+
+    /// Runs `f` (the routing of one of this session's own stanzas) on the session's task and
+    /// returns, besides its result, the stanzas it delivered to this same session, in order:
+    /// they bypass the mailbox, so the fan-in one stanza causes (e.g. probe answers from every
+    /// online contact at login) cannot overflow it. The task writes them after `f`.
+    pub async fn with_own_output<F: std::future::Future>(&self, f: F) -> (F::Output, Vec<Element>) {
+        let ctx = OwnOutput {
+            id: self.id,
+            out: std::cell::RefCell::new(Vec::new()),
+        };
+        OWN_OUTPUT
+            .scope(ctx, async move {
+                let r = f.await;
+                let out = OWN_OUTPUT.try_with(|o| o.out.take()).unwrap_or_default();
+                (r, out)
+            })
+            .await
     }
 
     /// Tells the session to send `err` and close. Never blocks; works with a full mailbox. The
@@ -565,6 +611,40 @@ mod tests {
             h.deliver_waiting(Element::new("jabber:client", "c")).await,
             Err(DeliveryError::Gone)
         );
+    }
+
+    #[tokio::test]
+    async fn own_output_bypasses_the_mailbox_only_for_the_running_session() {
+        let (me, mut my_mb) = SessionHandle::channel(jid("a@example.com/r"), 1);
+        let (other, mut other_mb) = SessionHandle::channel(jid("b@example.com/r"), 1);
+        let (sent, own) = me
+            .with_own_output(async {
+                // Far more than the mailbox holds: none of it closes the session.
+                for i in 0..100 {
+                    me.deliver(
+                        Element::new("jabber:client", "presence").with_attr("id", i.to_string()),
+                    )
+                    .unwrap();
+                }
+                other
+                    .deliver(Element::new("jabber:client", "message"))
+                    .unwrap();
+                "done"
+            })
+            .await;
+        assert_eq!(sent, "done");
+        assert_eq!(own.len(), 100);
+        assert_eq!(own[99].attr("id"), Some("99"));
+        assert!(!me.is_closing());
+        assert!(my_mb.try_recv().is_none());
+        assert!(matches!(
+            other_mb.try_recv(),
+            Some(SessionCommand::Stanza(_))
+        ));
+        // Outside the scope, the mailbox is used again.
+        me.deliver(Element::new("jabber:client", "message"))
+            .unwrap();
+        assert!(matches!(my_mb.try_recv(), Some(SessionCommand::Stanza(_))));
     }
 
     #[test]

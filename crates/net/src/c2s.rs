@@ -421,6 +421,19 @@ impl<S: Transport> Conn<'_, S> {
         }
     }
 
+    /// Moves every stanza already queued for this session into the output buffer.
+    fn drain_mailbox(&mut self, actions: &mut Vec<Action>) {
+        while let Some(cmd) = self.mailbox.as_mut().and_then(Mailbox::try_recv) {
+            match cmd {
+                SessionCommand::Stanza(el) => waxwing_stream::write_stanza(&el, &mut self.out),
+                SessionCommand::Close(err) => {
+                    self.negotiator.close(Some(err), actions);
+                    break;
+                }
+            }
+        }
+    }
+
     async fn command(&mut self, cmd: Option<SessionCommand>, actions: &mut Vec<Action>) {
         match cmd {
             Some(SessionCommand::Stanza(el)) => {
@@ -556,9 +569,24 @@ impl<S: Transport> Conn<'_, S> {
                 return;
             }
         };
-        if let Err(err) = self.sh().server.route_from_client(&jid, stanza).await {
+        let Some(handle) = self.session.clone() else {
+            return;
+        };
+        let server = self.sh().server.clone();
+        let (routed, own) = handle
+            .with_own_output(server.route_from_client(&jid, stanza))
+            .await;
+        if let Err(err) = routed {
             tracing::info!(error = %err, "stanza refused");
             self.negotiator.close(Some(err), out);
+            return;
+        }
+        // Replies to this client's own requests land in its mailbox while it is still working
+        // through a burst of pipelined stanzas: move them to the output now, so that a client
+        // pipelining more requests than the mailbox holds is not taken for a slow reader.
+        self.drain_mailbox(out);
+        for el in &own {
+            waxwing_stream::write_stanza(el, &mut self.out);
         }
     }
 

@@ -132,3 +132,32 @@ async fn unknown_iq_gets_service_unavailable() {
         r.to_xml()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_beyond_the_mailbox_are_all_answered() {
+    // A client may pipeline many requests in one write (e.g. a roster import); the replies it
+    // causes must not count as a slow reader while the server is still reading the burst.
+    let kit = TestKit::builder()
+        .user("juliet@localhost", "pencil")
+        .modules(waxwing_modules::all())
+        .mailbox_capacity(4)
+        .build()
+        .await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let n = 400;
+    let burst = (0..n).fold(String::new(), |mut b, i| {
+        use std::fmt::Write as _;
+        let _ = write!(
+            b,
+            "<iq type='get' id='p{i}' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+        );
+        b
+    });
+    juliet.send(&burst).await;
+    for i in 0..n {
+        let iq = juliet.expect("iq", ns::CLIENT).await;
+        assert_eq!(iq.attr("type"), Some("result"), "{i}");
+    }
+}
