@@ -50,9 +50,10 @@ impl Sqlite {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let mut writer = Connection::open_with_flags(&config.path, flags).map_err(db)?;
             configure(&writer, &config)?;
-            let mode: String = writer
-                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-                .map_err(db)?;
+            let mode: String = retry_busy(&config, || {
+                writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            })
+            .map_err(db)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StorageError::Config {
                     reason: format!(
@@ -162,6 +163,30 @@ impl Pool {
 
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f` again while SQLite answers `SQLITE_BUSY`, within the configured busy timeout.
+/// Switching to WAL needs an exclusive lock, and when another connection (another process
+/// opening the same new file, e.g. `waxwing user add` while the server starts) holds a
+/// reserved lock, SQLite answers `SQLITE_BUSY` at once instead of calling the busy handler,
+/// since waiting could deadlock.
+fn retry_busy<T>(
+    config: &SqliteConfig,
+    mut f: impl FnMut() -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    let deadline =
+        std::time::Instant::now() + Duration::from_millis(u64::from(config.busy_timeout_ms));
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Per-connection settings (they are not stored in the file).
