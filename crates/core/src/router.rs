@@ -356,10 +356,9 @@ impl Server {
 
     /// RFC 6121 §8.5.3: addressed to `localpart@domainpart/resourcepart`.
     async fn to_full(&self, full: &FullJid, stanza: Stanza) {
-        let bare = full.to_bare();
         let session = self.sessions().session(full);
         if session.is_none() {
-            match self.account_exists(&bare).await {
+            match self.account_exists(&full.to_bare()).await {
                 Err(e) => return self.bounce(&stanza, &e),
                 Ok(false) => return self.no_such_user(&stanza),
                 Ok(true) => {}
@@ -381,6 +380,7 @@ impl Server {
             return;
         }
         // §8.5.3.2: no such resource.
+        let bare = full.to_bare();
         match stanza {
             Stanza::Iq(iq) => {
                 if iq.type_().is_request() {

@@ -374,13 +374,16 @@ impl SessionRegistry {
     }
 
     #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
-    fn shard(&self, bare: &BareJid) -> &Shard {
+    fn shard(&self, bare: &str) -> &Shard {
         // In bounds: the index is reduced modulo the array's length. Truncating the hash on
         // 32-bit targets only drops bits the modulo would drop anyway (SHARDS is 2^6).
+        // A `BareJid` hashes as its string, so `&str` and `&BareJid` pick the same shard.
         &self.shards[(self.hasher.hash_one(bare) as usize) % SHARDS]
     }
 
-    fn read<R>(&self, bare: &BareJid, f: impl FnOnce(Option<&Vec<Resource>>) -> R) -> R {
+    /// Lookups take the bare JID as text so that routing to a full JID does not allocate a
+    /// `BareJid` per stanza.
+    fn read<R>(&self, bare: &str, f: impl FnOnce(Option<&Vec<Resource>>) -> R) -> R {
         let map = self
             .shard(bare)
             .read()
@@ -399,7 +402,7 @@ impl SessionRegistry {
     ) -> Result<Registration, BindError> {
         let bare = handle.jid.to_bare();
         let mut map = self
-            .shard(&bare)
+            .shard(bare.as_str())
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         let entries = map.entry(bare.clone()).or_default();
@@ -483,19 +486,19 @@ impl SessionRegistry {
     /// Removes the session bound to `jid` if it is still session `id` (a replaced session's
     /// late cleanup must not remove its successor). Returns whether it was removed.
     pub fn unregister(&self, jid: &FullJid, id: SessionId) -> bool {
-        let bare = jid.to_bare();
+        let bare = jid.bare_str();
         let mut map = self
-            .shard(&bare)
+            .shard(bare)
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let Some(entries) = map.get_mut(&bare) else {
+        let Some(entries) = map.get_mut(bare) else {
             return false;
         };
         let before = entries.len();
         entries.retain(|r| !(r.handle.jid == *jid && r.handle.id == id));
         let removed = entries.len() != before;
         if entries.is_empty() {
-            map.remove(&bare);
+            map.remove(bare);
         }
         removed
     }
@@ -504,20 +507,20 @@ impl SessionRegistry {
     /// after unavailable presence. Returns the previous value (`Some(None)`: it was
     /// unavailable), or `None` if the session is not registered.
     pub fn set_presence(&self, jid: &FullJid, priority: Option<i8>) -> Option<Option<i8>> {
-        let bare = jid.to_bare();
+        let bare = jid.bare_str();
         let mut map = self
-            .shard(&bare)
+            .shard(bare)
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         let r = map
-            .get_mut(&bare)
+            .get_mut(bare)
             .and_then(|v| v.iter_mut().find(|r| r.handle.jid == *jid))?;
         Some(std::mem::replace(&mut r.priority, priority))
     }
 
     /// The session bound to `jid`.
     pub fn session(&self, jid: &FullJid) -> Option<SessionHandle> {
-        self.read(&jid.to_bare(), |v| {
+        self.read(jid.bare_str(), |v| {
             v.and_then(|v| v.iter().find(|r| r.handle.jid == *jid))
                 .map(|r| r.handle.clone())
         })
@@ -525,18 +528,18 @@ impl SessionRegistry {
 
     /// Every session of the account, available or not.
     pub fn resources(&self, bare: &BareJid) -> Vec<Resource> {
-        self.read(bare, |v| v.cloned().unwrap_or_default())
+        self.read(bare.as_str(), |v| v.cloned().unwrap_or_default())
     }
 
     /// Runs `f` on the account's resources under the shard's read lock (no allocation). Keep
     /// `f` short and non-blocking.
     pub fn with_resources<R>(&self, bare: &BareJid, f: impl FnOnce(&[Resource]) -> R) -> R {
-        self.read(bare, |v| f(v.map_or(&[][..], Vec::as_slice)))
+        self.read(bare.as_str(), |v| f(v.map_or(&[][..], Vec::as_slice)))
     }
 
     /// Whether the account has at least one bound session.
     pub fn has_sessions(&self, bare: &BareJid) -> bool {
-        self.read(bare, |v| v.is_some_and(|v| !v.is_empty()))
+        self.read(bare.as_str(), |v| v.is_some_and(|v| !v.is_empty()))
     }
 
     /// Number of bound sessions.

@@ -12,12 +12,21 @@ use crate::{JidError, Part, Profile, prepare_domainpart, prepare_localpart, prep
 /// starting the resourcepart; 0 means absent, which is unambiguous because neither the
 /// localpart nor the domainpart can be empty. Neither prepared localpart nor prepared
 /// domainpart can contain `@` or `/`, so the string alone determines both offsets and
-/// the derived equality, ordering and hash are those of the prepared string.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// the derived equality and ordering are those of the prepared string, and the hash is that
+/// of the string alone (so that [`BareJid`] can be looked up by `&str`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Inner {
     s: Arc<str>,
     at: u16,
     slash: u16,
+}
+
+impl std::hash::Hash for Inner {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The offsets follow from the string: hashing it alone keeps `Hash` consistent with
+        // `Eq` and equal to `str`'s, which `Borrow<str>` for `BareJid` requires.
+        self.s.hash(state);
+    }
 }
 
 impl fmt::Debug for Inner {
@@ -125,6 +134,13 @@ impl Inner {
         }
     }
 
+    fn bare_str(&self) -> &str {
+        if self.slash == 0 {
+            return &self.s;
+        }
+        self.s.get(..usize::from(self.slash)).unwrap_or_default()
+    }
+
     fn bare(&self) -> Self {
         if self.slash == 0 {
             return self.clone();
@@ -158,6 +174,11 @@ pub struct BareJid(Inner);
 pub struct FullJid(Inner);
 
 impl Jid {
+    /// The bare part as text, without allocating (see [`FullJid::bare_str`]).
+    pub fn bare_str(&self) -> &str {
+        self.0.bare_str()
+    }
+
     /// Parses and prepares an address under RFC 7622 (PRECIS).
     pub fn parse(s: &str) -> Result<Jid, JidError> {
         Self::parse_with(s, Profile::Precis)
@@ -294,7 +315,19 @@ impl BareJid {
     }
 }
 
+impl std::borrow::Borrow<str> for BareJid {
+    fn borrow(&self) -> &str {
+        &self.0.s
+    }
+}
+
 impl FullJid {
+    /// The bare part (`localpart@domainpart` or `domainpart`) as text, without allocating:
+    /// equal, as a map key, to the [`BareJid`] that [`FullJid::to_bare`] would build.
+    pub fn bare_str(&self) -> &str {
+        self.0.bare_str()
+    }
+
     /// Parses and prepares a full address under RFC 7622 (PRECIS); an address without a
     /// resourcepart is an error.
     pub fn parse(s: &str) -> Result<FullJid, JidError> {
@@ -437,5 +470,27 @@ mod tests {
     fn parse_matches_assemble() {
         let parsed = Inner::parse("N@D/R", Profile::Precis).unwrap();
         assert_eq!(parsed, Inner::assemble(Some("n"), "d", Some("R")));
+    }
+}
+
+#[cfg(test)]
+mod borrow_tests {
+    use std::collections::HashMap;
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn bare_jids_are_found_by_their_text() {
+        let full = FullJid::parse("juliet@example.com/balcony").unwrap();
+        assert_eq!(full.bare_str(), "juliet@example.com");
+        let jid = Jid::parse("example.com").unwrap();
+        assert_eq!(jid.bare_str(), "example.com");
+        let mut m = HashMap::new();
+        m.insert(full.to_bare(), 1);
+        assert_eq!(m.get(full.bare_str()), Some(&1));
+        assert_eq!(m.get("romeo@example.com"), None);
+        let h = std::hash::RandomState::new();
+        assert_eq!(h.hash_one(full.to_bare()), h.hash_one("juliet@example.com"));
     }
 }

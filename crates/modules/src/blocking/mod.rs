@@ -312,7 +312,7 @@ impl Blocking {
         }
         let blocked = self
             .cache()
-            .get(&arg.session.to_bare())
+            .get(arg.session.bare_str())
             .is_some_and(|c| matches(&c.items, to));
         if !blocked {
             return Flow::Continue(());
@@ -328,11 +328,19 @@ impl Blocking {
         let (Some(to), Some(from)) = (st.to(), st.from()) else {
             return Flow::Continue(());
         };
-        let owner = to.to_bare();
-        if from.node() == owner.node() && from.domain() == owner.domain() {
+        if from.node() == to.node() && from.domain() == to.domain() {
             return Flow::Continue(());
         }
-        if !self.blocks(&owner, from).await {
+        // The account's cached list first, looked up without building a `BareJid`.
+        let cached = self
+            .cache()
+            .get(to.bare_str())
+            .map(|c| matches(&c.items, from));
+        let blocked = match cached {
+            Some(b) => b,
+            None => self.blocks(&to.to_bare(), from).await,
+        };
+        if !blocked {
             return Flow::Continue(());
         }
         let answer = match st {
