@@ -360,6 +360,26 @@ impl<'a> Registrar<'a> {
         });
     }
 
+    /// [`Registrar::iq`] for a handler that is a method of the module: `this` (the module, as
+    /// `register` gets it) is handed to every call.
+    pub fn iq_on<M, F, Fut>(
+        &mut self,
+        this: &Arc<M>,
+        type_: IqType,
+        payload: (&str, &str),
+        target: IqTarget,
+        handler: F,
+    ) where
+        M: Send + Sync + 'static,
+        F: Fn(Arc<M>, IqRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = IqResult> + Send + 'static,
+    {
+        let this = Arc::clone(this);
+        self.iq(type_, payload, target, move |req| {
+            handler(Arc::clone(&this), req)
+        });
+    }
+
     /// Adds a handler to the synchronous hook `H`; higher `priority` runs first.
     pub fn hook<H, F>(&mut self, priority: i32, handler: F)
     where

@@ -421,15 +421,19 @@ impl<S: Transport> Conn<'_, S> {
         }
     }
 
-    /// Moves every stanza already queued for this session into the output buffer.
-    fn drain_mailbox(&mut self, actions: &mut Vec<Action>) {
-        while let Some(cmd) = self.mailbox.as_mut().and_then(Mailbox::try_recv) {
-            match cmd {
-                SessionCommand::Stanza(el) => waxwing_stream::write_stanza(&el, &mut self.out),
-                SessionCommand::Close(err) => {
+    /// Moves up to `limit` stanzas already queued for this session into the output buffer; a
+    /// queued close ends the stream instead.
+    fn drain_mailbox(&mut self, actions: &mut Vec<Action>, limit: usize) {
+        for _ in 0..limit {
+            match self.mailbox.as_mut().and_then(Mailbox::try_recv) {
+                Some(SessionCommand::Stanza(el)) => {
+                    waxwing_stream::write_stanza(&el, &mut self.out);
+                }
+                Some(SessionCommand::Close(err)) => {
                     self.negotiator.close(Some(err), actions);
                     break;
                 }
+                None => break,
             }
         }
     }
@@ -439,20 +443,7 @@ impl<S: Transport> Conn<'_, S> {
             Some(SessionCommand::Stanza(el)) => {
                 waxwing_stream::write_stanza(&el, &mut self.out);
                 // Drain what is already queued into the same write.
-                let mut n = 1;
-                while n < MAILBOX_BATCH {
-                    match self.mailbox.as_mut().and_then(Mailbox::try_recv) {
-                        Some(SessionCommand::Stanza(el)) => {
-                            waxwing_stream::write_stanza(&el, &mut self.out);
-                            n += 1;
-                        }
-                        Some(SessionCommand::Close(err)) => {
-                            self.negotiator.close(Some(err), actions);
-                            break;
-                        }
-                        None => break,
-                    }
-                }
+                self.drain_mailbox(actions, MAILBOX_BATCH - 1);
                 self.perform(actions).await;
             }
             Some(SessionCommand::Close(err)) => {
@@ -584,7 +575,7 @@ impl<S: Transport> Conn<'_, S> {
         // Replies to this client's own requests land in its mailbox while it is still working
         // through a burst of pipelined stanzas: move them to the output now, so that a client
         // pipelining more requests than the mailbox holds is not taken for a slow reader.
-        self.drain_mailbox(out);
+        self.drain_mailbox(out, usize::MAX);
         for el in &own {
             waxwing_stream::write_stanza(el, &mut self.out);
         }

@@ -125,35 +125,26 @@ impl Module for Blocking {
             return;
         }
         r.disco_feature(ns::BLOCKING);
-        let me = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Get,
             ("blocklist", ns::BLOCKING),
             IqTarget::Account,
-            move |req| {
-                let me = Arc::clone(&me);
-                async move { me.get(&req).await }
-            },
+            |me, req| async move { me.get(&req).await },
         );
-        let me = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Set,
             ("block", ns::BLOCKING),
             IqTarget::Account,
-            move |req| {
-                let me = Arc::clone(&me);
-                async move { me.block(&req).await }
-            },
+            |me, req| async move { me.block(&req).await },
         );
-        let me = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Set,
             ("unblock", ns::BLOCKING),
             IqTarget::Account,
-            move |req| {
-                let me = Arc::clone(&me);
-                async move { me.unblock(&req).await }
-            },
+            |me, req| async move { me.unblock(&req).await },
         );
         let me = Arc::clone(self);
         r.async_hook::<ResourceBound, _, _>(0, move |server, ev| {

@@ -395,25 +395,19 @@ impl Module for Roster {
                 Flow::Continue(())
             }
         });
-        let m = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Get,
             ("query", ns::ROSTER),
             IqTarget::Account,
-            move |req| {
-                let m = Arc::clone(&m);
-                async move { m.get(req).await }
-            },
+            |me, req| async move { me.get(req).await },
         );
-        let m = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Set,
             ("query", ns::ROSTER),
             IqTarget::Account,
-            move |req| {
-                let m = Arc::clone(&m);
-                async move { m.set(req).await }
-            },
+            |me, req| async move { me.set(req).await },
         );
         if versioning {
             // A versioned get is answered here so that its result precedes the pushes

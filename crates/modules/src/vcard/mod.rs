@@ -69,25 +69,19 @@ impl Module for Vcard {
             return;
         }
         r.disco_feature(ns::VCARD_TEMP);
-        let me = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Get,
             ("vCard", ns::VCARD_TEMP),
             IqTarget::Account,
-            move |req| {
-                let me = Arc::clone(&me);
-                async move { me.get(&req).await }
-            },
+            |me, req| async move { me.get(&req).await },
         );
-        let me = Arc::clone(self);
-        r.iq(
+        r.iq_on(
+            self,
             IqType::Set,
             ("vCard", ns::VCARD_TEMP),
             IqTarget::Account,
-            move |req| {
-                let me = Arc::clone(&me);
-                async move { me.set(&req).await }
-            },
+            |me, req| async move { me.set(&req).await },
         );
     }
 }
