@@ -255,7 +255,8 @@ fn check_dns(r: &mut Report, cfg: &Config) {
     });
     for d in &cfg.domains {
         let lookup = async {
-            let srv = resolver.srv_records(d).await?;
+            let answer = resolver.srv_lookup(d).await?;
+            let srv = answer.records;
             let targets: Vec<Target> = if srv.is_empty() {
                 vec![Target {
                     host: Host::Name(d.clone()),
@@ -272,17 +273,25 @@ fn check_dns(r: &mut Report, cfg: &Config) {
                     .collect()
             };
             let mut reachable = Vec::new();
+            let mut failures = Vec::new();
             for t in &targets {
-                if let Ok(a) = resolver.addresses(t).await
-                    && !a.is_empty()
-                {
-                    reachable.push(t.clone());
+                match resolver.addresses(t).await {
+                    Ok(a) if !a.is_empty() => reachable.push(t.clone()),
+                    Ok(_) => {}
+                    Err(e) => failures.push(e.to_string()),
                 }
             }
-            Ok::<_, ResolveError>((srv, targets, reachable))
+            Ok::<_, ResolveError>((srv, answer.failures, targets, reachable, failures))
         };
         match rt.block_on(tokio::time::timeout(DNS_CHECK_TIMEOUT, lookup)) {
-            Ok(Ok((srv, targets, reachable))) => {
+            Ok(Ok((srv, srv_failures, targets, reachable, failures))) => {
+                // The exact failure (name queried, response code): RFC 6120 §3.2.1 lets
+                // peers fall back to A/AAAA, but a failing SRV query hides the records.
+                for f in &srv_failures {
+                    r.warn(&format!(
+                        "{d}: SRV lookup failed: {f}; peers fall back to {d}:5269"
+                    ));
+                }
                 let list = |ts: &[Target]| {
                     ts.iter()
                         .map(|t| {
@@ -304,8 +313,13 @@ fn check_dns(r: &mut Report, cfg: &Config) {
                     r.ok(&format!("{d}: SRV records lead to {}", list(&targets)));
                 }
                 if reachable.is_empty() {
+                    let why = if failures.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", failures.join("; "))
+                    };
                     r.problem(&format!(
-                        "{d}: none of {} has an address: peers cannot reach us",
+                        "{d}: none of {} has an address: peers cannot reach us{why}",
                         list(&targets)
                     ));
                 }
@@ -315,7 +329,10 @@ fn check_dns(r: &mut Report, cfg: &Config) {
                  peers will not federate with it"
             )),
             Ok(Err(e)) => r.warn(&format!("{d}: DNS lookup failed: {e}")),
-            Err(_) => r.warn(&format!("{d}: DNS lookup timed out")),
+            Err(_) => r.warn(&format!(
+                "{d}: DNS lookup timed out after {}s (no answer from the name servers)",
+                DNS_CHECK_TIMEOUT.as_secs()
+            )),
         }
     }
 }

@@ -102,6 +102,9 @@ pub struct S2s {
     pub idle_timeout_secs: u64,
     /// Seconds an outbound stream may take to be ready (then `remote-server-timeout`).
     pub connect_timeout_secs: u64,
+    /// Seconds one write to a peer may block before the stream is closed and its queued
+    /// stanzas bounce with `remote-server-timeout`.
+    pub write_timeout_secs: u64,
 }
 
 impl Default for S2s {
@@ -120,6 +123,7 @@ impl Default for S2s {
             hosts: BTreeMap::new(),
             idle_timeout_secs: 600,
             connect_timeout_secs: 30,
+            write_timeout_secs: 30,
         }
     }
 }
@@ -515,6 +519,12 @@ fn parse_s2s(mut t: toml::Table, c: &mut S2s, base: &Path, errs: &mut Vec<String
             errs.push("s2s.connect_timeout_secs: must be at least 1".to_owned());
         }
     }
+    if let Some(v) = take(&mut t, "write_timeout_secs", "s2s.", errs) {
+        c.write_timeout_secs = v;
+        if v == 0 {
+            errs.push("s2s.write_timeout_secs: must be at least 1".to_owned());
+        }
+    }
     unknown(&t, "s2s.", errs);
     if c.enabled && c.listen.is_empty() && c.direct_tls_listen.is_empty() {
         errs.push("s2s: enabled but no listener (peers could not reach us)".to_owned());
@@ -753,6 +763,7 @@ mod tests {
             nameservers = ["127.0.0.1:5353"]
             idle_timeout_secs = 60
             connect_timeout_secs = 5
+            write_timeout_secs = 7
             [s2s.domain_policy]
             "Strict.Example" = "require_certificates"
             [s2s.hosts]
@@ -775,6 +786,8 @@ mod tests {
             ["127.0.0.1:5353".parse::<SocketAddr>().unwrap()]
         );
         assert_eq!(s.idle_timeout_secs, 60);
+        assert_eq!(s.connect_timeout_secs, 5);
+        assert_eq!(s.write_timeout_secs, 7);
         assert!(cfg.warnings().iter().any(|w| w.contains("allow_dialback")));
         assert!(!Config::defaults().s2s.enabled);
     }

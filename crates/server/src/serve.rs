@@ -159,6 +159,7 @@ fn s2s_service(cfg: &Config, tls: &TlsContext) -> Result<S2sService, String> {
     settings.system_roots = c.system_ca;
     settings.idle_timeout = Duration::from_secs(c.idle_timeout_secs);
     settings.connect_timeout = Duration::from_secs(c.connect_timeout_secs);
+    settings.write_timeout = Duration::from_secs(c.write_timeout_secs);
     S2sService::new(settings, Some(tls)).map_err(|e| format!("s2s: {e}"))
 }
 

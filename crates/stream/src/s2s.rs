@@ -20,6 +20,10 @@
 //!   `valid` without a `<db:verify/>` round trip (XEP-0344 §2.4).
 //! - A domain pair authenticated by SASL EXTERNAL is (certificate domain, header `to`);
 //!   further pairs need dialback on the same stream (XEP-0220 §2.5).
+//! - Outbound, further local domains are piggybacked on a ready stream
+//!   ([`S2sOutbound::add_pair`]) only when the peer's last features offer dialback with
+//!   `<errors/>` (XEP-0220 §2.4), so that a refusal is a `type='error'` answer and not the
+//!   end of the stream and of the pairs already on it.
 //! - An outbound stream refuses to proceed when the peer's certificate does not check out
 //!   and policy requires valid certificates for it: dialback authenticates us to the peer,
 //!   but only the certificate authenticates the peer to us.
@@ -173,6 +177,14 @@ pub enum S2sAction {
     Ready {
         /// How.
         via: AuthMethod,
+    },
+    /// Outbound: the peer's answer to a further domain pair piggybacked on this stream
+    /// with [`S2sOutbound::add_pair`] (XEP-0220 §2.4 errors, multiplexing).
+    Piggybacked {
+        /// Our domain that asked.
+        local: String,
+        /// `valid`: stanzas from `local` may now be written; otherwise the refusal.
+        verdict: Verdict,
     },
     /// Outbound, verification stream: the authoritative server's answer.
     Verified {
@@ -829,6 +841,11 @@ pub struct S2sOutbound {
     dialback_offered: bool,
     sasl_done: bool,
     tried_external: bool,
+    /// The last features offered dialback with `<errors/>` (XEP-0220 §2.4): further
+    /// domain pairs may be piggybacked, a refusal does not cost the stream.
+    piggyback: bool,
+    /// Further local domains whose `<db:result/>` awaits its answer.
+    joining: Vec<String>,
     failure: Option<String>,
     state: OutState,
 }
@@ -855,6 +872,8 @@ impl S2sOutbound {
             dialback_offered: false,
             sasl_done: false,
             tried_external: false,
+            piggyback: false,
+            joining: Vec::new(),
             failure: None,
             state: OutState::Header,
         }
@@ -880,6 +899,40 @@ impl S2sOutbound {
     /// Whether our stream is closing or closed.
     pub fn is_closed(&self) -> bool {
         matches!(self.state, OutState::Closing | OutState::Closed)
+    }
+
+    /// Whether a further local domain may be piggybacked on this stream: it is ready, it
+    /// sends stanzas (not a verification stream), and the peer's last features offered
+    /// dialback with `<errors/>` (XEP-0220 §2.4). Without `<errors/>` a peer may answer a
+    /// refused pair by closing the whole stream, so we do not risk the pairs already on it.
+    /// This holds after SASL EXTERNAL too, when the post-authentication features still
+    /// offer dialback (Waxwing's do; XEP-0220 does not tie dialback to the absence of SASL):
+    /// the new pair is then authenticated by dialback, or by the certificate standing in
+    /// for it (XEP-0344 §2.4).
+    pub fn can_piggyback(&self) -> bool {
+        self.state == OutState::Ready
+            && self.piggyback
+            && self.purpose == Purpose::Authenticate
+            && self.stream_id.is_some()
+            && self.joining.len() < MAX_PAIRS
+    }
+
+    /// Asks the peer to accept stanzas from our domain `local` on this stream too
+    /// (XEP-0220 multiplexing): writes its `<db:result/>` with a key bound to this stream's
+    /// id; the answer comes as [`S2sAction::Piggybacked`]. False (nothing written) when
+    /// [`Self::can_piggyback`] does not hold, `local` is the stream's own domain or is
+    /// already being asked for.
+    pub fn add_pair(&mut self, local: &str, out: &mut Vec<S2sAction>) -> bool {
+        if !self.can_piggyback() || local == self.local || self.joining.iter().any(|l| l == local) {
+            return false;
+        }
+        let Some(stream_id) = self.stream_id.as_deref() else {
+            return false;
+        };
+        let key = db::key(&self.cfg.dialback_secret, &self.remote, local, stream_id);
+        send_el(out, &db::result_request(local, &self.remote, &key));
+        self.joining.push(local.to_owned());
+        true
     }
 
     /// Processes bytes from the peer.
@@ -1020,8 +1073,10 @@ impl S2sOutbound {
                 out.push(S2sAction::Verified { valid });
                 self.close_with(None, out);
             }
+            OutState::Ready if el.is("result", ns::DIALBACK) => self.on_piggyback_answer(el, out),
             OutState::Ready => {
-                // s2s streams are unidirectional (RFC 6120 §4.2): nothing is expected back.
+                // s2s streams are unidirectional (RFC 6120 §4.2): nothing else is expected
+                // back.
             }
             _ => {
                 let reason = format!("unexpected <{}/> from peer", el.name());
@@ -1034,7 +1089,31 @@ impl S2sOutbound {
         }
     }
 
+    /// The answer to a piggybacked pair; answers for pairs we did not ask about (or from
+    /// another domain than the peer's) are ignored: the peer cannot make us trust a pair.
+    fn on_piggyback_answer(&mut self, el: &Element, out: &mut Vec<S2sAction>) {
+        let Some(d) = db::parse(el) else { return };
+        let DbBody::Verdict(verdict) = d.body else {
+            return;
+        };
+        if !d.from.eq_ignore_ascii_case(&self.remote) {
+            return;
+        }
+        let Some(i) = self
+            .joining
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(&d.to))
+        else {
+            return;
+        };
+        let local = self.joining.swap_remove(i);
+        out.push(S2sAction::Piggybacked { local, verdict });
+    }
+
     fn on_features(&mut self, f: &Element, out: &mut Vec<S2sAction>) {
+        self.piggyback = f
+            .get_child("dialback", ns::DIALBACK_FEATURE)
+            .is_some_and(|d| d.has_child("errors", ns::DIALBACK_FEATURE));
         if self.sasl_done {
             self.state = OutState::Ready;
             out.push(S2sAction::Ready {

@@ -212,7 +212,9 @@ impl<S: Transport> Conn<S> {
                     self.closing = true;
                 }
                 S2sAction::PeerClosed => self.done = true,
-                S2sAction::Ready { .. } | S2sAction::Verified { .. } => {}
+                S2sAction::Ready { .. }
+                | S2sAction::Verified { .. }
+                | S2sAction::Piggybacked { .. } => {}
             }
         }
         if self.io.flush().await.is_err() {

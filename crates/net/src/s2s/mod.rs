@@ -1,10 +1,15 @@
 //! Server-to-server transport (RFC 6120, XEP-0220, XEP-0178, XEP-0368).
 //!
-//! - [`S2sService`] is the [`waxwing_core::RemoteRoute`]: one outbound stream per (local
-//!   domain, remote domain), reused; stanzas wait in a bounded queue while it is set up;
-//!   when setup fails they are bounced with `remote-server-not-found`, or
-//!   `remote-server-timeout` when it takes too long (RFC 6120 §8.3.3.16–17); idle streams
-//!   are closed.
+//! - [`S2sService`] is the [`waxwing_core::RemoteRoute`]: one bounded queue per (local
+//!   domain, remote domain), served by one outbound stream per remote domain where the
+//!   peer allows it: a further local domain is piggybacked on an authenticated stream by
+//!   dialback (XEP-0220 multiplexing, with `<errors/>` per XEP-0220 §2.4), and gets a
+//!   stream of its own when the peer does not offer that or answers `type='error'`.
+//!   Stanzas wait in their queue while the stream or the pair is set up; when setup fails
+//!   they are bounced with `remote-server-not-found` (the domain cannot be resolved or
+//!   reached, or refused us), or `remote-server-timeout` when a resolved peer takes too
+//!   long (RFC 6120 §8.3.3.16–17); beyond the queue, `resource-constraint` (§8.3.3.18); a
+//!   write that stalls past the write timeout closes the stream; idle streams are closed.
 //! - Inbound connections (STARTTLS on 5269, direct TLS with ALPN `xmpp-server`) run the
 //!   [`waxwing_stream::S2sInbound`] negotiator; dialback keys are verified with the
 //!   authoritative server over a stream of their own (XEP-0220 §2.1.2); stanzas whose
@@ -23,7 +28,7 @@ pub mod tls;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -56,12 +61,16 @@ pub struct S2sSettings {
     pub connect_timeout: Duration,
     /// Streams with no traffic for this long are closed.
     pub idle_timeout: Duration,
-    /// Stanzas queued per outbound stream; beyond, `resource-constraint`.
+    /// Stanzas queued per outbound domain pair; beyond, `resource-constraint`.
     pub queue_limit: usize,
+    /// How long one write to a peer may block (a peer that stopped reading) before the
+    /// stream is closed and its queued stanzas bounce with `remote-server-timeout`.
+    pub write_timeout: Duration,
 }
 
 impl S2sSettings {
-    /// Defaults: 30 s to connect, 10 min idle, 1000 queued stanzas, system trust store.
+    /// Defaults: 30 s to connect, 30 s per write, 10 min idle, 1000 queued stanzas, system
+    /// trust store.
     pub fn new(negotiation: S2sConfig) -> Self {
         Self {
             negotiation,
@@ -71,6 +80,7 @@ impl S2sSettings {
             connect_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_mins(10),
             queue_limit: 1000,
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -88,11 +98,16 @@ struct Shared {
     tls: Option<S2sTls>,
     server: RwLock<Option<Server>>,
     routes: Mutex<HashMap<(String, String), Route>>,
+    /// Authenticated outbound streams that take further local domains, by remote domain.
+    links: Mutex<HashMap<String, outbound::Link>>,
+    /// Outbound stanza streams (TCP connections) being set up or running.
+    connections: AtomicUsize,
     /// Authenticated inbound pairs: (connection id, peer, local, method).
     inbound: Mutex<Vec<(u64, String, String, AuthMethod)>>,
     next_id: AtomicU64,
     connect_timeout: Duration,
     idle_timeout: Duration,
+    write_timeout: Duration,
     queue_limit: usize,
     shutdown: watch::Sender<bool>,
 }
@@ -141,10 +156,13 @@ impl S2sService {
             tls,
             server: RwLock::new(None),
             routes: Mutex::new(HashMap::new()),
+            links: Mutex::new(HashMap::new()),
+            connections: AtomicUsize::new(0),
             inbound: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(0),
             connect_timeout: settings.connect_timeout,
             idle_timeout: settings.idle_timeout,
+            write_timeout: settings.write_timeout,
             queue_limit: settings.queue_limit.max(1),
             shutdown,
         })))
@@ -167,9 +185,16 @@ impl S2sService {
         }
     }
 
-    /// Outbound streams currently set up or running.
+    /// Outbound domain pairs (local, remote) currently set up or running.
     pub fn outbound_count(&self) -> usize {
         self.0.routes.lock().map_or(0, |r| r.len())
+    }
+
+    /// Outbound stanza streams (TCP connections) currently set up or running; several
+    /// domain pairs may share one (XEP-0220 multiplexing). Dialback verification streams
+    /// are not counted.
+    pub fn outbound_connections(&self) -> usize {
+        self.0.connections.load(Ordering::Relaxed)
     }
 
     /// The domain pairs authenticated on open inbound streams: (peer, local, method).

@@ -1,6 +1,12 @@
 //! Finding a remote domain's s2s service (RFC 6120 §3.2, XEP-0368): a static override
 //! table, then `_xmpps-server._tcp` (direct TLS) and `_xmpp-server._tcp` (STARTTLS) SRV
 //! records ordered per RFC 2782, then the domain's A/AAAA records on port 5269.
+//!
+//! DNS failures: a failed SRV query (SERVFAIL, REFUSED, timeout) is logged and the
+//! A/AAAA fallback is used (RFC 6120 §3.2.1 step 3 and §3.2.2 allow it); a definitive
+//! "no such domain" (NXDOMAIN, or no address records) for the A/AAAA lookup is
+//! [`ResolveError::NoSuchDomain`]; other failures are [`ResolveError::Dns`]. Every DNS error
+//! is logged at debug with the name queried and the response code.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -8,6 +14,8 @@ use std::net::{IpAddr, SocketAddr};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
 
 /// The default s2s port (RFC 6120 §14.7).
@@ -55,9 +63,47 @@ pub enum ResolveError {
     /// `.`, RFC 2782, RFC 6120 §3.2.1) and no direct TLS service is published.
     #[error("the domain publishes no XMPP server service")]
     NoService,
-    /// DNS failed.
+    /// The DNS says the name does not exist or has no addresses (NXDOMAIN, or NOERROR
+    /// with no A/AAAA records): the name queried and the response code.
+    #[error("DNS: {0}")]
+    NoSuchDomain(String),
+    /// DNS failed (SERVFAIL, REFUSED, timeout, no resolver): the name queried and why.
     #[error("DNS: {0}")]
     Dns(String),
+}
+
+/// A DNS error read for logs and decisions: the response code when the server answered,
+/// and whether the answer is definitive (the name or the records do not exist) rather
+/// than a failure to get one.
+fn describe(name: &str, e: &hickory_resolver::ResolveError) -> (bool, String) {
+    let kind = e.proto().map(hickory_resolver::proto::ProtoError::kind);
+    match kind {
+        Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => {
+            let definitive = matches!(
+                response_code,
+                ResponseCode::NXDomain | ResponseCode::NoError
+            );
+            let code = u16::from(*response_code);
+            let text = if *response_code == ResponseCode::NoError {
+                format!("{name}: no records (rcode {code} {response_code})")
+            } else {
+                format!("{name}: rcode {code} {response_code}")
+            };
+            (definitive, text)
+        }
+        Some(ProtoErrorKind::Timeout) => (false, format!("{name}: no answer (timed out)")),
+        _ => (false, format!("{name}: {e}")),
+    }
+}
+
+/// What the SRV queries for a domain found: the records in connection order, and the
+/// queries that failed without a definitive answer (A/AAAA fallback applies).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SrvAnswer {
+    /// The records, ordered per RFC 2782 and XEP-0368.
+    pub records: Vec<SrvRecord>,
+    /// Failed queries: the name and the response code or error.
+    pub failures: Vec<String>,
 }
 
 /// Orders SRV records per RFC 2782: by priority, and within a priority by weighted random
@@ -192,16 +238,23 @@ impl Resolver {
     /// order (RFC 2782, XEP-0368); empty when none are published.
     /// [`ResolveError::NoService`] when both sets say "no service" (target `.`).
     pub async fn srv_records(&self, domain: &str) -> Result<Vec<SrvRecord>, ResolveError> {
+        self.srv_lookup(domain).await.map(|a| a.records)
+    }
+
+    /// Like [`Self::srv_records`], with the queries that failed (for `waxwing check`).
+    pub async fn srv_lookup(&self, domain: &str) -> Result<SrvAnswer, ResolveError> {
         let Some(dns) = &self.dns else {
             return Err(ResolveError::Dns("no DNS resolver configured".into()));
         };
         let fqdn = format!("{}.", domain.trim_end_matches('.'));
         let mut records = Vec::new();
+        let mut failures = Vec::new();
         // RFC 6120 §3.2.1: "." under `_xmpp-server` means abort; under `_xmpps-server`
         // (XEP-0368) only that there is no direct TLS service.
         let mut no_service = false;
         for (prefix, direct_tls) in [("_xmpps-server._tcp.", true), ("_xmpp-server._tcp.", false)] {
-            match dns.srv_lookup(format!("{prefix}{fqdn}")).await {
+            let name = format!("{prefix}{fqdn}");
+            match dns.srv_lookup(name.as_str()).await {
                 Ok(l) => {
                     let set: Vec<_> = l.iter().collect();
                     // RFC 2782: a lone record with target "." means "no service here".
@@ -219,14 +272,25 @@ impl Resolver {
                         }
                     }));
                 }
-                Err(e) if e.is_no_records_found() || e.is_nx_domain() => {}
-                Err(e) => tracing::debug!(domain, error = %e, "SRV lookup failed"),
+                Err(e) => {
+                    let (definitive, text) = describe(&name, &e);
+                    if definitive {
+                        tracing::debug!(domain, error = %text, "no SRV records");
+                    } else {
+                        // RFC 6120 §3.2.1 step 3, §3.2.2: the A/AAAA fallback still applies.
+                        tracing::debug!(domain, error = %text, "SRV lookup failed");
+                        failures.push(text);
+                    }
+                }
             }
         }
         if records.is_empty() && no_service {
             return Err(ResolveError::NoService);
         }
-        Ok(order_srv(records, &mut random_up_to))
+        Ok(SrvAnswer {
+            records: order_srv(records, &mut random_up_to),
+            failures,
+        })
     }
 
     /// The addresses of a target.
@@ -240,11 +304,21 @@ impl Resolver {
                 let Some(dns) = &self.dns else {
                     return Err(ResolveError::Dns("no DNS resolver configured".into()));
                 };
-                let l = dns
-                    .lookup_ip(format!("{}.", name.trim_end_matches('.')))
-                    .await
-                    .map_err(|e| ResolveError::Dns(e.to_string()))?;
-                Ok(l.iter().map(|ip| SocketAddr::new(ip, t.port)).collect())
+                let fqdn = format!("{}.", name.trim_end_matches('.'));
+                let l = dns.lookup_ip(fqdn.as_str()).await.map_err(|e| {
+                    let (definitive, text) = describe(&fqdn, &e);
+                    tracing::debug!(domain = %name, error = %text, "address lookup failed");
+                    if definitive {
+                        ResolveError::NoSuchDomain(text)
+                    } else {
+                        ResolveError::Dns(text)
+                    }
+                })?;
+                let v: Vec<_> = l.iter().map(|ip| SocketAddr::new(ip, t.port)).collect();
+                if v.is_empty() {
+                    return Err(ResolveError::NoSuchDomain(format!("{fqdn}: no addresses")));
+                }
+                Ok(v)
             }
         }
     }

@@ -12,4 +12,7 @@ mod negotiation;
 mod routing;
 mod s2s;
 mod s2s_cert;
+mod s2s_dns;
+mod s2s_faults;
+mod s2s_mux;
 mod tls;

@@ -17,24 +17,26 @@ use waxwing_stanza::{Stanza, ns};
 use waxwing_stream::{AuthMethod, S2sConfig};
 use waxwing_xml::Element;
 
-/// Generous bound so a stuck test fails instead of hanging; never a timed assertion.
-const LIMIT: Duration = Duration::from_secs(30);
+use crate::s2s_dns::{self as dns, Rr};
 
-struct Node {
-    server: Server,
-    s2s: S2sService,
+/// Generous bound so a stuck test fails instead of hanging; never a timed assertion.
+pub(crate) const LIMIT: Duration = Duration::from_secs(30);
+
+pub(crate) struct Node {
+    pub(crate) server: Server,
+    pub(crate) s2s: S2sService,
     listener: Option<TcpListener>,
 }
 
 /// A test CA and leaf certificates with the serverAuth usage only (as Let's Encrypt
 /// issues them since 2026).
-struct Ca {
+pub(crate) struct Ca {
     issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-    pem: String,
+    pub(crate) pem: String,
 }
 
 impl Ca {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -52,9 +54,16 @@ impl Ca {
         }
     }
 
-    fn leaf(&self, domain: &str) -> CertEntry {
+    pub(crate) fn leaf(&self, domain: &str) -> CertEntry {
+        self.leaf_for(&[domain])
+    }
+
+    /// A leaf whose subjectAltNames are all of `domains`.
+    pub(crate) fn leaf_for(&self, domains: &[&str]) -> CertEntry {
+        let domain = domains[0];
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(vec![domain.to_owned()]).unwrap();
+        let names = domains.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>();
+        let mut params = rcgen::CertificateParams::new(names).unwrap();
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         CertEntry::from_pem(
@@ -66,18 +75,32 @@ impl Ca {
     }
 }
 
-fn tls_for(entry: CertEntry, domain: &str) -> TlsContext {
+pub(crate) fn tls_for(entry: CertEntry, domain: &str) -> TlsContext {
+    tls_for_all(entry, &[domain])
+}
+
+/// A TLS context presenting `entry` for every one of `domains`.
+pub(crate) fn tls_for_all(entry: CertEntry, domains: &[&str]) -> TlsContext {
     let mut r = CertResolver::new();
-    r.add(&[domain.to_owned()], entry);
+    r.add(
+        &domains.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>(),
+        entry,
+    );
     TlsContext::new(r).unwrap()
 }
 
-fn self_signed(domain: &str) -> CertEntry {
-    let g = generate_self_signed(&[domain.to_owned()]).unwrap();
+pub(crate) fn self_signed(domain: &str) -> CertEntry {
+    self_signed_for(&[domain])
+}
+
+pub(crate) fn self_signed_for(domains: &[&str]) -> CertEntry {
+    let domain = domains[0];
+    let names = domains.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>();
+    let g = generate_self_signed(&names).unwrap();
     CertEntry::from_pem(g.cert_pem.as_bytes(), g.key_pem.as_bytes(), domain).unwrap()
 }
 
-fn node(
+pub(crate) fn node(
     domain: &str,
     secret: &[u8],
     tls: &TlsContext,
@@ -96,7 +119,7 @@ fn node(
     )
 }
 
-fn node_with(
+pub(crate) fn node_with(
     domain: &str,
     secret: &[u8],
     tls: &TlsContext,
@@ -105,19 +128,36 @@ fn node_with(
     ca_file: Option<std::path::PathBuf>,
     connect_timeout: Duration,
 ) -> Node {
-    let mut neg = S2sConfig::new([domain], secret.to_vec());
-    neg.require_valid_certs = ca_file.is_some();
+    build_node(&[domain], secret, tls, resolver, listener, |s| {
+        s.negotiation.require_valid_certs = ca_file.is_some();
+        s.ca_files = ca_file.into_iter().collect();
+        s.connect_timeout = connect_timeout;
+    })
+}
+
+/// A node serving `domains` (dialback allowed, no system roots, 10 s to connect), with
+/// `adjust` applied to its settings.
+pub(crate) fn build_node(
+    domains: &[&str],
+    secret: &[u8],
+    tls: &TlsContext,
+    resolver: ResolverSettings,
+    listener: TcpListener,
+    adjust: impl FnOnce(&mut S2sSettings),
+) -> Node {
+    let mut neg = S2sConfig::new(domains.iter().copied(), secret.to_vec());
+    neg.require_valid_certs = false;
     let mut settings = S2sSettings::new(neg);
     settings.resolver = resolver;
     settings.system_roots = false;
-    settings.ca_files = ca_file.into_iter().collect();
-    settings.connect_timeout = connect_timeout;
+    settings.connect_timeout = Duration::from_secs(10);
+    adjust(&mut settings);
     let s2s = S2sService::new(settings, Some(tls)).unwrap();
-    let server = Server::builder()
-        .domain(domain)
-        .remote(Arc::new(s2s.clone()))
-        .build()
-        .unwrap();
+    let mut b = Server::builder();
+    for d in domains {
+        b = b.domain(*d);
+    }
+    let server = b.remote(Arc::new(s2s.clone())).build().unwrap();
     s2s.attach(server.clone());
     Node {
         server,
@@ -127,19 +167,24 @@ fn node_with(
 }
 
 impl Node {
-    fn listen(&mut self) {
+    pub(crate) fn listen(&mut self) {
         let l = self.listener.take().unwrap();
         drop(self.s2s.spawn_listener(l, false));
     }
 
-    async fn user(&self, jid: &str) -> (FullJid, Mailbox) {
+    pub(crate) async fn user(&self, jid: &str) -> (FullJid, Mailbox) {
+        self.user_with(jid, 16).await
+    }
+
+    /// A bound session whose mailbox holds `capacity` stanzas.
+    pub(crate) async fn user_with(&self, jid: &str, capacity: usize) -> (FullJid, Mailbox) {
         let jid = FullJid::parse(jid).unwrap();
-        let (h, mb) = SessionHandle::channel(jid, 16);
+        let (h, mb) = SessionHandle::channel(jid, capacity);
         let bound = self.server.bind(h).await.unwrap();
         (bound.handle.jid().clone(), mb)
     }
 
-    async fn send(&self, from: &FullJid, to: &str, body: &str) {
+    pub(crate) async fn send(&self, from: &FullJid, to: &str, body: &str) {
         let el = Element::new(ns::CLIENT, "message")
             .with_attr("to", to.to_owned())
             .with_attr("type", "chat")
@@ -150,11 +195,33 @@ impl Node {
     }
 }
 
-async fn next_stanza(mb: &mut Mailbox) -> Element {
+pub(crate) async fn next_stanza(mb: &mut Mailbox) -> Element {
     match tokio::time::timeout(LIMIT, mb.recv()).await.unwrap() {
         Some(SessionCommand::Stanza(el)) => el,
         other => panic!("{other:?}"),
     }
+}
+
+/// Polls `f` until it holds, bounded by [`LIMIT`] (never a timed assertion).
+pub(crate) async fn eventually(mut f: impl FnMut() -> bool) {
+    tokio::time::timeout(LIMIT, async {
+        while !f() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// The stanza error condition of a bounce, asserting it is one.
+pub(crate) fn condition(el: &Element) -> String {
+    assert_eq!(el.attr("type"), Some("error"), "{}", el.to_xml());
+    let err = el
+        .get_child("error", ns::CLIENT)
+        .unwrap_or_else(|| panic!("{}", el.to_xml()));
+    err.children()
+        .find(|c| c.ns() == ns::XMPP_STANZAS)
+        .map_or_else(|| panic!("{}", el.to_xml()), |c| c.name().to_owned())
 }
 
 async fn pair(external: bool) -> (Node, Node, Option<tempfile::TempDir>) {
@@ -276,98 +343,6 @@ async fn unreachable_peer_bounces_remote_server_not_found() {
     a.s2s.shutdown();
 }
 
-/// A minimal authoritative DNS server on UDP for the test zone (RFC 1035 §4.1): answers
-/// from a fixed table, NXDOMAIN for anything else.
-mod dns {
-    use std::collections::HashMap;
-    use std::net::{Ipv4Addr, SocketAddr};
-
-    use tokio::net::UdpSocket;
-
-    #[derive(Clone)]
-    pub enum Rr {
-        Srv {
-            priority: u16,
-            weight: u16,
-            port: u16,
-            target: &'static str,
-        },
-        A(Ipv4Addr),
-    }
-
-    fn name(out: &mut Vec<u8>, n: &str) {
-        for label in n.trim_end_matches('.').split('.').filter(|l| !l.is_empty()) {
-            out.push(u8::try_from(label.len()).unwrap());
-            out.extend_from_slice(label.as_bytes());
-        }
-        out.push(0);
-    }
-
-    /// Serves `zone` (lower-case name without trailing dot, type code) until the test ends.
-    pub async fn serve(zone: HashMap<(String, u16), Vec<Rr>>) -> SocketAddr {
-        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = sock.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut buf = [0u8; 1500];
-            loop {
-                let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
-                    return;
-                };
-                let q = &buf[..n];
-                // Question: labels from offset 12, then type and class.
-                let mut i = 12;
-                let mut labels = Vec::new();
-                while q[i] != 0 {
-                    let len = usize::from(q[i]);
-                    labels.push(String::from_utf8_lossy(&q[i + 1..=i + len]).to_lowercase());
-                    i += len + 1;
-                }
-                let qtype = u16::from_be_bytes([q[i + 1], q[i + 2]]);
-                let question = &q[12..i + 5];
-                let answers = zone.get(&(labels.join("."), qtype)).cloned();
-                let mut out = Vec::new();
-                out.extend_from_slice(&q[..2]); // id
-                let rcode = if answers.is_some() { 0 } else { 3 };
-                out.extend_from_slice(&[0x85, 0x80 | rcode]); // QR AA RD RA
-                let count = answers.as_ref().map_or(0, Vec::len);
-                for c in [1u16, u16::try_from(count).unwrap(), 0, 0] {
-                    out.extend_from_slice(&c.to_be_bytes());
-                }
-                out.extend_from_slice(question);
-                for rr in answers.unwrap_or_default() {
-                    out.extend_from_slice(&[0xc0, 12]); // the question's name
-                    let mut rdata = Vec::new();
-                    let t: u16 = match rr {
-                        Rr::Srv {
-                            priority,
-                            weight,
-                            port,
-                            target,
-                        } => {
-                            for v in [priority, weight, port] {
-                                rdata.extend_from_slice(&v.to_be_bytes());
-                            }
-                            name(&mut rdata, target);
-                            33
-                        }
-                        Rr::A(ip) => {
-                            rdata.extend_from_slice(&ip.octets());
-                            1
-                        }
-                    };
-                    out.extend_from_slice(&t.to_be_bytes());
-                    out.extend_from_slice(&1u16.to_be_bytes()); // IN
-                    out.extend_from_slice(&60u32.to_be_bytes());
-                    out.extend_from_slice(&u16::try_from(rdata.len()).unwrap().to_be_bytes());
-                    out.extend_from_slice(&rdata);
-                }
-                let _ = sock.send_to(&out, peer).await;
-            }
-        });
-        addr
-    }
-}
-
 /// RFC 6120 §3.2.1 through a DNS server we control: `_xmpp-server._tcp.b.test` points at
 /// `xmpp.b.test` on B's port, whose A record is loopback; `_xmpps-server` and the whole
 /// `none.test` domain publish "no service" (target `.`, RFC 2782).
@@ -381,13 +356,13 @@ async fn srv_records_lead_to_the_peer() {
         ("_xmpp-server._tcp.b.test".to_owned(), 33),
         vec![
             // Priority 10 first, though listed second; the priority 20 target is unreachable.
-            dns::Rr::Srv {
+            Rr::Srv {
                 priority: 20,
                 weight: 0,
                 port: 1,
                 target: "dead.b.test",
             },
-            dns::Rr::Srv {
+            Rr::Srv {
                 priority: 10,
                 weight: 5,
                 port: b_port,
@@ -397,12 +372,12 @@ async fn srv_records_lead_to_the_peer() {
     );
     zone.insert(
         ("xmpp.b.test".to_owned(), 1),
-        vec![dns::Rr::A(std::net::Ipv4Addr::LOCALHOST)],
+        vec![Rr::A(std::net::Ipv4Addr::LOCALHOST)],
     );
     for prefix in ["_xmpp-server._tcp", "_xmpps-server._tcp"] {
         zone.insert(
             (format!("{prefix}.none.test"), 33),
-            vec![dns::Rr::Srv {
+            vec![Rr::Srv {
                 priority: 0,
                 weight: 0,
                 port: 0,

@@ -417,3 +417,153 @@ fn piggybacked_domain() {
     let got = send_stanza(&mut i, &message("juliet@a.test", "room@muc.b.test"));
     assert!(matches!(&got[..], [S2sAction::Stanza(_)]), "{got:?}");
 }
+
+/// Passes `o`'s bytes to `i` and back until neither has more to say, answering `i`'s
+/// dialback questions with `verify`; returns what `o` reported besides bytes.
+fn exchange(
+    o: &mut S2sOutbound,
+    i: &mut S2sInbound,
+    mut oa: Vec<S2sAction>,
+    verify: &mut dyn FnMut(&S2sAction) -> Verdict,
+) -> Vec<S2sAction> {
+    let mut reported = Vec::new();
+    let mut ia = Vec::new();
+    while !oa.is_empty() || !ia.is_empty() {
+        for a in std::mem::take(&mut oa) {
+            match a {
+                S2sAction::Send(b) => i.feed(&b, &mut ia),
+                other => reported.push(other),
+            }
+        }
+        for a in std::mem::take(&mut ia) {
+            match a {
+                S2sAction::Send(b) => o.feed(&b, &mut oa),
+                S2sAction::VerifyDialback {
+                    ref originating,
+                    ref receiving,
+                    ..
+                } => {
+                    let v = verify(&a);
+                    i.dialback_verified(&originating.clone(), &receiving.clone(), v, &mut ia);
+                }
+                _ => {}
+            }
+        }
+    }
+    reported
+}
+
+fn two_domain_cfg() -> Arc<S2sConfig> {
+    let mut c = S2sConfig::new(["a.test", "muc.a.test"], b"secret-a".to_vec());
+    c.require_valid_certs = false;
+    Arc::new(c)
+}
+
+/// XEP-0220 multiplexing: a further local domain sends its own `<db:result/>` on the ready
+/// stream, the receiving server verifies it with the authoritative server, and stanzas
+/// from that domain are then accepted on the same stream.
+#[test]
+fn further_domain_piggybacks_on_the_outbound_stream() {
+    let a = two_domain_cfg();
+    let b = cfg("b.test", b"secret-b", false);
+    let (mut o, mut i, _) = negotiate(&a, &b, &a, false, &PeerCert::none());
+    assert!(o.is_ready() && o.can_piggyback());
+    let mut oa = Vec::new();
+    assert!(!o.add_pair("a.test", &mut oa), "the stream's own domain");
+    assert!(o.add_pair("muc.a.test", &mut oa));
+    assert!(!o.add_pair("muc.a.test", &mut Vec::new()), "already asked");
+    let S2sAction::Send(wire) = &oa[0] else {
+        panic!("{oa:?}")
+    };
+    assert!(
+        std::str::from_utf8(wire)
+            .unwrap()
+            .starts_with("<db:result from='muc.a.test' to='b.test'>"),
+        "{wire:?}"
+    );
+    let mut verify = verify_with(Arc::clone(&a), Arc::clone(&b));
+    let reported = exchange(&mut o, &mut i, oa, &mut verify);
+    assert_eq!(
+        reported,
+        [S2sAction::Piggybacked {
+            local: "muc.a.test".into(),
+            verdict: Verdict::Valid
+        }]
+    );
+    assert!(i.pairs().contains(&("muc.a.test".into(), "b.test".into())));
+    let got = send_stanza(&mut i, &message("room@muc.a.test/nurse", "romeo@b.test"));
+    assert!(matches!(got.as_slice(), [S2sAction::Stanza(_)]), "{got:?}");
+}
+
+/// A receiving server that refuses the further domain answers `type='error'` (XEP-0220
+/// §2.4): reported as such, and the stream and its first pair carry on.
+#[test]
+fn refused_piggyback_is_reported_and_the_stream_stays() {
+    let a = two_domain_cfg();
+    let mut strict = S2sConfig::new(["b.test"], b"secret-b".to_vec());
+    strict.require_valid_certs = false;
+    strict.cert_policy.insert("muc.a.test".into(), true);
+    let b = Arc::new(strict);
+    let (mut o, mut i, _) = negotiate(&a, &b, &a, false, &PeerCert::none());
+    let mut oa = Vec::new();
+    assert!(o.add_pair("muc.a.test", &mut oa));
+    let mut never = |_: &S2sAction| -> Verdict { unreachable!() };
+    let reported = exchange(&mut o, &mut i, oa, &mut never);
+    assert_eq!(
+        reported,
+        [S2sAction::Piggybacked {
+            local: "muc.a.test".into(),
+            verdict: Verdict::Error(StanzaErrorCondition::PolicyViolation)
+        }]
+    );
+    assert!(o.is_ready());
+    let got = send_stanza(&mut i, &message("juliet@a.test/balcony", "romeo@b.test"));
+    assert!(matches!(got.as_slice(), [S2sAction::Stanza(_)]), "{got:?}");
+}
+
+/// Without `<errors/>` in the dialback feature a refusal could cost the whole stream, so
+/// nothing is piggybacked; answers we did not ask for are ignored.
+#[test]
+fn piggybacking_needs_the_dialback_errors_feature() {
+    for (feature, expected) in [
+        ("<dialback xmlns='urn:xmpp:features:dialback'/>", false),
+        (
+            "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>",
+            true,
+        ),
+    ] {
+        let mut c = S2sConfig::new(["a.test", "muc.a.test"], b"secret-a".to_vec());
+        c.require_valid_certs = false;
+        c.require_tls = false;
+        let mut o = S2sOutbound::new(
+            Arc::new(c),
+            "a.test",
+            "b.test",
+            Purpose::Authenticate,
+            false,
+            false,
+        );
+        let mut out = Vec::new();
+        o.start(&mut out);
+        let peer = format!(
+            "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' \
+             xmlns:db='jabber:server:dialback' from='b.test' to='a.test' id='s1' version='1.0'>\
+             <stream:features>{feature}</stream:features>"
+        );
+        o.feed(peer.as_bytes(), &mut out);
+        o.feed(
+            b"<db:result from='b.test' to='a.test' type='valid'/>",
+            &mut out,
+        );
+        assert!(o.is_ready(), "{out:?}");
+        assert_eq!(o.can_piggyback(), expected, "{feature}");
+        assert_eq!(o.add_pair("muc.a.test", &mut Vec::new()), expected);
+        let mut more = Vec::new();
+        o.feed(
+            b"<db:result from='b.test' to='other.test' type='valid'/>\
+              <db:result from='evil.test' to='muc.a.test' type='valid'/>",
+            &mut more,
+        );
+        assert!(more.is_empty(), "{more:?}");
+    }
+}
