@@ -15,4 +15,5 @@ mod s2s_cert;
 mod s2s_dns;
 mod s2s_faults;
 mod s2s_mux;
+mod s2s_spoof;
 mod tls;
