@@ -3,17 +3,22 @@
 //! negotiation deadline, the closing grace period and server shutdown.
 //!
 //! An idle bound session has no timer armed: it waits on a read, its mailbox and the
-//! shutdown signal only. Its read buffer shrinks back to [`IDLE_READ_BUF`] bytes after every
-//! burst, so idle sessions hold little memory besides the parser's and TLS's own state.
+//! shutdown signal only. It owns no read buffer: bytes are read into a buffer of the worker
+//! thread ([`READ_BUF`] bytes) and handed to the parser within the same poll, so idle sessions
+//! hold little memory besides the parser's and TLS's own state. A write arms its timeout only
+//! when the socket would block.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncWriteExt as _, ReadBuf};
 use tokio::sync::{mpsc, watch};
 use tracing::Instrument as _;
 use waxwing_core::{Mailbox, Server, SessionCommand, SessionHandle};
@@ -25,10 +30,10 @@ use waxwing_stream::{Action, C2sConfig, C2sNegotiator, ConnInfo, CredentialsLook
 use crate::io::{Io, Transport};
 use crate::tls::TlsContext;
 
-/// Read buffer size while waiting for input (idle sessions keep only this much).
-pub const IDLE_READ_BUF: usize = 512;
-/// Read buffer size while input keeps filling the buffer.
-pub const BUSY_READ_BUF: usize = 16 * 1024;
+/// Size of the per-thread read buffer (one TLS record's plaintext).
+pub const READ_BUF: usize = 16 * 1024;
+/// Initial capacity of the output buffer (most writes are one small stanza).
+const OUT_BUF_START: usize = 512;
 /// Stanzas taken from the mailbox per write (fewer syscalls and TLS records).
 const MAILBOX_BATCH: usize = 64;
 
@@ -236,20 +241,32 @@ impl C2sService {
 
     /// Runs one connection to its end (all errors are handled and logged inside).
     pub async fn serve<S: Transport>(&self, stream: S, peer: impl fmt::Display, mode: ConnMode) {
-        let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-        let span = tracing::info_span!("c2s", conn, peer = %peer, jid = tracing::field::Empty);
+        let span = Self::span(&peer);
         self.serve_inner(stream, mode).instrument(span).await;
     }
 
+    fn span(peer: &impl fmt::Display) -> tracing::Span {
+        let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+        tracing::info_span!("c2s", conn, peer = %peer, jid = tracing::field::Empty)
+    }
+
     /// Spawns [`C2sService::serve`] on the current runtime.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the signature predates the span being made here; callers hand the address over"
+    )]
     pub fn spawn<S: Transport>(
         &self,
         stream: S,
         peer: impl fmt::Display + Send + 'static,
         mode: ConnMode,
     ) -> tokio::task::JoinHandle<()> {
+        // The span is made here and the task runs `serve_inner` directly: every layer of
+        // async wrapping would keep its own copy of the arguments for the whole session.
+        let span = Self::span(&peer);
         let this = self.clone();
-        tokio::spawn(async move { this.serve(stream, peer, mode).await })
+        let fut = async move { this.serve_inner(stream, mode).await }.instrument(span);
+        tokio::spawn(fut)
     }
 
     async fn serve_inner<S: Transport>(&self, stream: S, mode: ConnMode) {
@@ -261,24 +278,50 @@ impl C2sService {
         if *sh.shutdown.borrow() {
             return;
         }
-        let (io, info, cfg) = match mode {
+        // Boxed, like every rare step: the task's future is as large as its largest state,
+        // and an idle session should pay neither for the handshake's nor for the teardown's.
+        let Some((io, info, cfg)) = Box::pin(self.open(stream, mode)).await else {
+            return;
+        };
+        tracing::debug!(?mode, "connection opened");
+        let mut conn = Conn {
+            service: self,
+            negotiator: C2sNegotiator::new(cfg, info),
+            io,
+            out: Vec::new(),
+            session: None,
+            mailbox: None,
+            closing: false,
+            done: false,
+        };
+        conn.run().await;
+        Box::pin(conn.finish()).await;
+    }
+
+    /// The connection's transport (after the TLS handshake for direct TLS), what the
+    /// negotiator knows about it, and its config; `None` if it cannot start.
+    async fn open<S: Transport>(
+        &self,
+        stream: S,
+        mode: ConnMode,
+    ) -> Option<(Io<S>, ConnInfo, Arc<C2sConfig>)> {
+        let sh = &self.0;
+        Some(match mode {
             ConnMode::DirectTls => {
                 let Some(tls) = &sh.tls else {
                     tracing::warn!("direct TLS connection but no TLS configured");
-                    return;
+                    return None;
                 };
-                // Boxed, like every rare step below: the task's future is as large as its
-                // largest state, and an idle session should not pay for the handshake's.
-                let accept = Box::pin(tls.direct_acceptor().accept(stream));
+                let accept = tls.direct_acceptor().accept(stream);
                 let stream = match tokio::time::timeout(sh.timeouts.negotiation, accept).await {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
                         tracing::debug!(error = %e, "TLS handshake failed");
-                        return;
+                        return None;
                     }
                     Err(_) => {
                         tracing::debug!("TLS handshake timed out");
-                        return;
+                        return None;
                     }
                 };
                 let cb = tls.channel_bindings(stream.get_ref().1);
@@ -298,32 +341,71 @@ impl C2sService {
                 ConnInfo::plain(),
                 Arc::clone(&sh.plain_cfg),
             ),
-        };
-        tracing::debug!(?mode, "connection opened");
-        let mut conn = Conn {
-            service: self,
-            negotiator: C2sNegotiator::new(cfg, info),
-            io,
-            out: Vec::new(),
-            session: None,
-            mailbox: None,
-            closing: false,
-            done: false,
-        };
-        conn.run().await;
-        if let Some(h) = conn.session.take() {
-            Box::pin(sh.server.session_closed(h.jid(), h.id())).await;
+        })
+    }
+}
+
+impl<S: Transport> Conn<'_, S> {
+    /// Unregisters the session and closes the transport.
+    async fn finish(mut self) {
+        if let Some(h) = self.session.take() {
+            self.sh().server.session_closed(h.jid(), h.id()).await;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(1), conn.io.shutdown()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.io.shutdown()).await;
         tracing::debug!("connection closed");
     }
+}
+
+thread_local! {
+    /// The read buffer of the connections polled on this thread. A connection borrows it only
+    /// inside one `poll_read` and hands what it read to its parser before returning, so no
+    /// session keeps a buffer of its own while it waits for input.
+    static THREAD_READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUF].into_boxed_slice());
+}
+
+/// Reads once from `io` into `buf` and feeds what came to the parser; `Ok(0)` is end of stream.
+fn poll_read_into(
+    io: &mut (impl AsyncRead + Unpin),
+    buf: &mut [u8],
+    negotiator: &mut C2sNegotiator,
+    actions: &mut Vec<Action>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    let mut rb = ReadBuf::new(buf);
+    match Pin::new(io).poll_read(cx, &mut rb) {
+        Poll::Ready(Ok(())) => {
+            let bytes = rb.filled();
+            if !bytes.is_empty() {
+                negotiator.feed(bytes, actions);
+            }
+            Poll::Ready(Ok(bytes.len()))
+        }
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// [`poll_read_into`] with the thread's buffer (a private one in the unexpected case that it
+/// is already borrowed).
+fn poll_read_feed(
+    io: &mut (impl AsyncRead + Unpin),
+    negotiator: &mut C2sNegotiator,
+    actions: &mut Vec<Action>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    THREAD_READ_BUF
+        .try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => poll_read_into(io, &mut buf, negotiator, actions, cx),
+            Err(_) => poll_read_into(io, &mut [0; 4096], negotiator, actions, cx),
+        })
+        .unwrap_or_else(|_| Poll::Ready(Err(io::Error::other("thread is shutting down"))))
 }
 
 struct Conn<'a, S> {
     service: &'a C2sService,
     negotiator: C2sNegotiator,
     io: Io<S>,
-    /// Bytes waiting to be written; emptied (capacity released when large) after each flush.
+    /// Bytes waiting to be written; given back after each flush.
     out: Vec<u8>,
     session: Option<SessionHandle>,
     mailbox: Option<Mailbox>,
@@ -340,9 +422,10 @@ async fn next_command(mailbox: &mut Option<Mailbox>) -> Option<SessionCommand> {
     }
 }
 
-async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
+/// Waits for `timer` if there is one, for ever if not.
+async fn sleep_opt(timer: Option<&mut Pin<Box<tokio::time::Sleep>>>) {
+    match timer {
+        Some(t) => t.as_mut().await,
         None => std::future::pending().await,
     }
 }
@@ -352,37 +435,35 @@ impl<S: Transport> Conn<'_, S> {
         &self.service.0
     }
 
+    /// The output buffer, allocated with room for a typical write when empty.
+    fn out(&mut self) -> &mut Vec<u8> {
+        if self.out.capacity() == 0 {
+            self.out.reserve(OUT_BUF_START);
+        }
+        &mut self.out
+    }
+
     async fn run(&mut self) {
         let mut shutdown = self.sh().shutdown.clone();
-        let start = tokio::time::Instant::now();
-        let negotiation_deadline = start + self.sh().timeouts.negotiation;
-        let mut grace_deadline = None;
-        let mut buf: Vec<u8> = Vec::with_capacity(IDLE_READ_BUF);
+        // Only the timer that matters in the current state is armed (boxed: an idle bound
+        // session has none and should not carry room for one): the negotiation deadline until
+        // bound, then the closing grace period once our stream is closed.
+        let mut timer = Some(Box::pin(tokio::time::sleep(self.sh().timeouts.negotiation)));
+        let mut grace_armed = false;
         let mut actions = Vec::new();
         while !self.done {
-            // Only timers that matter in the current state are armed: none once bound.
-            let deadline = if self.closing {
-                grace_deadline
-            } else if self.session.is_none() {
-                Some(negotiation_deadline)
-            } else {
-                None
-            };
+            if self.session.is_some() && !self.closing {
+                timer = None;
+            }
             tokio::select! {
-                r = self.io.read_buf(&mut buf) => match r {
+                r = std::future::poll_fn(|cx| {
+                    poll_read_feed(&mut self.io, &mut self.negotiator, &mut actions, cx)
+                }) => match r {
                     Ok(0) => {
                         tracing::debug!("peer closed the connection");
                         return;
                     }
-                    Ok(n) => {
-                        let filled = n == buf.capacity();
-                        self.negotiator.feed(&buf, &mut actions);
-                        buf.clear();
-                        if filled {
-                            buf.reserve(BUSY_READ_BUF);
-                        } else if buf.capacity() > IDLE_READ_BUF {
-                            buf = Vec::with_capacity(IDLE_READ_BUF);
-                        }
+                    Ok(_) => {
                         Box::pin(self.perform(&mut actions)).await;
                     }
                     Err(e) => {
@@ -393,7 +474,7 @@ impl<S: Transport> Conn<'_, S> {
                 cmd = next_command(&mut self.mailbox), if !self.closing => {
                     Box::pin(self.command(cmd, &mut actions)).await;
                 }
-                () = sleep_opt(deadline), if deadline.is_some() => {
+                () = sleep_opt(timer.as_mut()), if timer.is_some() => {
                     if self.closing {
                         tracing::debug!("peer did not close its stream in time");
                         return;
@@ -415,8 +496,9 @@ impl<S: Transport> Conn<'_, S> {
                     }
                 }
             }
-            if self.closing && grace_deadline.is_none() {
-                grace_deadline = Some(tokio::time::Instant::now() + self.sh().timeouts.close_grace);
+            if self.closing && !grace_armed {
+                grace_armed = true;
+                timer = Some(Box::pin(tokio::time::sleep(self.sh().timeouts.close_grace)));
             }
         }
     }
@@ -427,7 +509,7 @@ impl<S: Transport> Conn<'_, S> {
         for _ in 0..limit {
             match self.mailbox.as_mut().and_then(Mailbox::try_recv) {
                 Some(SessionCommand::Stanza(el)) => {
-                    waxwing_stream::write_stanza(&el, &mut self.out);
+                    waxwing_stream::write_stanza(&el, self.out());
                 }
                 Some(SessionCommand::Close(err)) => {
                     self.negotiator.close(Some(err), actions);
@@ -441,7 +523,7 @@ impl<S: Transport> Conn<'_, S> {
     async fn command(&mut self, cmd: Option<SessionCommand>, actions: &mut Vec<Action>) {
         match cmd {
             Some(SessionCommand::Stanza(el)) => {
-                waxwing_stream::write_stanza(&el, &mut self.out);
+                waxwing_stream::write_stanza(&el, self.out());
                 // Drain what is already queued into the same write.
                 self.drain_mailbox(actions, MAILBOX_BATCH - 1);
                 self.perform(actions).await;
@@ -458,19 +540,23 @@ impl<S: Transport> Conn<'_, S> {
         }
     }
 
-    /// Performs the negotiator's actions in order, then flushes.
+    /// Performs the negotiator's actions in order, then flushes; `actions` is left empty.
     async fn perform(&mut self, actions: &mut Vec<Action>) {
-        let mut queue: std::collections::VecDeque<Action> = actions.drain(..).collect();
-        while let Some(action) = queue.pop_front() {
-            let mut more = Vec::new();
+        // Used as a stack (next action last), so that the actions an action produces go in
+        // front of the rest without another queue.
+        actions.reverse();
+        let mut more = Vec::new();
+        while let Some(action) = actions.pop() {
             match action {
-                Action::Send(bytes) => self.out.extend_from_slice(&bytes),
+                Action::Send(bytes) => self.out().extend_from_slice(&bytes),
                 Action::StartTls => {
                     if !self.flush().await {
+                        actions.clear();
                         return;
                     }
                     let Some(cb) = self.start_tls().await else {
                         self.done = true;
+                        actions.clear();
                         return;
                     };
                     self.negotiator.tls_established(cb, &mut more);
@@ -513,17 +599,18 @@ impl<S: Transport> Conn<'_, S> {
                 Action::PeerClosed => {
                     let _ = self.flush().await;
                     self.done = true;
+                    actions.clear();
                     return;
                 }
             }
             // Actions produced while performing come before the rest, in order.
-            for a in more.into_iter().rev() {
-                queue.push_front(a);
-            }
+            actions.extend(more.drain(..).rev());
         }
         if !self.flush().await {
             self.done = true;
         }
+        // Given back: between reads an idle session keeps no action list.
+        *actions = Vec::new();
     }
 
     async fn bind(&mut self, jid: FullJid) -> Result<FullJid, waxwing_core::BindError> {
@@ -537,9 +624,9 @@ impl<S: Transport> Conn<'_, S> {
     }
 
     async fn stanza(&mut self, el: waxwing_xml::Element, out: &mut Vec<Action>) {
-        let Some(jid) = self.session.as_ref().map(|h| h.jid().clone()) else {
+        if self.session.is_none() {
             return;
-        };
+        }
         let stanza = match Stanza::from_element(el) {
             Ok(s) => s,
             Err(e) => {
@@ -555,17 +642,17 @@ impl<S: Transport> Conn<'_, S> {
                         out,
                     );
                 } else if let Some(reply) = e.error_reply() {
-                    waxwing_stream::write_stanza(&reply, &mut self.out);
+                    waxwing_stream::write_stanza(&reply, self.out());
                 }
                 return;
             }
         };
-        let Some(handle) = self.session.clone() else {
+        let Some(handle) = self.session.as_ref() else {
             return;
         };
-        let server = self.sh().server.clone();
+        let server = &self.service.0.server;
         let (routed, own) = handle
-            .with_own_output(server.route_from_client(&jid, stanza))
+            .with_own_output(server.route_from_client(handle.jid(), stanza))
             .await;
         if let Err(err) = routed {
             tracing::info!(error = %err, "stanza refused");
@@ -577,7 +664,7 @@ impl<S: Transport> Conn<'_, S> {
         // pipelining more requests than the mailbox holds is not taken for a slow reader.
         self.drain_mailbox(out, usize::MAX);
         for el in &own {
-            waxwing_stream::write_stanza(el, &mut self.out);
+            waxwing_stream::write_stanza(el, self.out());
         }
     }
 
@@ -612,16 +699,22 @@ impl<S: Transport> Conn<'_, S> {
         if self.out.is_empty() {
             return true;
         }
-        let limit = self.sh().timeouts.write;
-        let res = tokio::time::timeout(limit, async {
-            self.io.write_all(&self.out).await?;
-            self.io.flush().await
-        })
-        .await;
-        self.out.clear();
-        if self.out.capacity() > BUSY_READ_BUF {
-            self.out = Vec::new();
-        }
+        let limit = self.service.0.timeouts.write;
+        let res = {
+            let (io, out) = (&mut self.io, &self.out);
+            let mut write = std::pin::pin!(async move {
+                io.write_all(out).await?;
+                io.flush().await
+            });
+            // Most writes complete at once: the timer is armed only when the socket would
+            // block, instead of being registered and cancelled around every write.
+            match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+                Poll::Ready(r) => Ok(r),
+                Poll::Pending => tokio::time::timeout(limit, write).await,
+            }
+        };
+        // Given back after every write: an idle session keeps no output buffer.
+        self.out = Vec::new();
         match res {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {

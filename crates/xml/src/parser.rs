@@ -14,6 +14,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use bytestring::ByteString;
 use memchr::memchr;
 
+use std::cell::RefCell;
+
 use crate::build::{Builder, NsContext, Scratch};
 use crate::chars::{find_byte, find_tag_delim, is_space};
 use crate::error::{Construct, Limit};
@@ -97,7 +99,23 @@ pub struct Parser {
     stream_qname: ByteString,
     pending_end: bool,
     failed: Option<XmlError>,
-    scratch: Scratch,
+}
+
+thread_local! {
+    /// The builder's reusable allocations, shared by every parser on this thread: an item is
+    /// built within one call and the scratch is cleared after it, so no parser needs its own
+    /// between items (thousands of idle streams would each keep about a kilobyte).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch, or a fresh one when that is unavailable (in use
+/// further up the stack, or the thread is being torn down).
+fn with_scratch<R>(mut f: impl FnMut(&mut Scratch) -> R) -> R {
+    SCRATCH
+        .try_with(|cell| cell.try_borrow_mut().ok().map(|mut s| f(&mut s)))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| f(&mut Scratch::default()))
 }
 
 impl std::fmt::Debug for Parser {
@@ -145,7 +163,6 @@ impl Parser {
             stream_qname: ByteString::new(),
             pending_end: false,
             failed: None,
-            scratch: Scratch::default(),
         }
     }
 
@@ -172,9 +189,7 @@ impl Parser {
     /// (RFC 6120 §5.4.3.3).
     pub fn reset(&mut self) {
         let limits = self.limits.clone();
-        let scratch = std::mem::take(&mut self.scratch);
         *self = Self::with_mode(limits, self.fragments);
-        self.scratch = scratch;
     }
 
     /// Restarts the stream like [`Parser::reset`] but keeps input already buffered, which
@@ -312,6 +327,11 @@ impl Parser {
             self.text = ByteString::new();
             self.text_pos = 0;
             if self.buf.is_empty() {
+                // All input consumed: give back the spare tail of the last read's allocation,
+                // which an idle stream would otherwise keep until its next input.
+                if self.buf.capacity() > 0 {
+                    self.buf = BytesMut::new();
+                }
                 return None;
             }
             let frozen = self.buf.split().freeze();
@@ -347,12 +367,14 @@ impl Parser {
             (Some(b'<'), Some(c)) if !matches!(c, b'/' | b'!' | b'?') => {}
             _ => return None,
         }
-        let mut builder =
-            Builder::new_unchecked(&self.text, &self.limits, &self.ctx, &mut self.scratch);
-        builder.start_at(start);
-        let result = builder.element();
-        let end = builder.pos();
-        builder.finish();
+        let (result, end) = with_scratch(|scratch| {
+            let mut builder = Builder::new_unchecked(&self.text, &self.limits, &self.ctx, scratch);
+            builder.start_at(start);
+            let result = builder.element();
+            let end = builder.pos();
+            builder.finish();
+            (result, end)
+        });
         let el = result.ok()?;
         let t: &str = &self.text;
         let item = t.get(start..end)?;
@@ -643,36 +665,40 @@ impl Parser {
         }
     }
 
-    fn element(&mut self, src: &ByteString) -> Result<Element, XmlError> {
-        let mut b = Builder::new(src, &self.limits, &self.ctx, &mut self.scratch)?;
-        let result = b.element().and_then(|el| {
-            if b.at_end() {
-                Ok(el)
-            } else {
-                Err(nwf(src.len(), "data after the root element"))
-            }
-        });
-        b.finish();
-        result
+    fn element(&self, src: &ByteString) -> Result<Element, XmlError> {
+        with_scratch(|scratch| {
+            let mut b = Builder::new(src, &self.limits, &self.ctx, scratch)?;
+            let result = b.element().and_then(|el| {
+                if b.at_end() {
+                    Ok(el)
+                } else {
+                    Err(nwf(src.len(), "data after the root element"))
+                }
+            });
+            b.finish();
+            result
+        })
     }
 
     fn header(&mut self, src: &ByteString) -> Result<(StreamHeader, ByteString, bool), XmlError> {
         let empty_ctx = NsContext::default();
-        let mut b = Builder::new(src, &self.limits, &empty_ctx, &mut self.scratch)?;
-        let result = b.start_tag().map(|(st, empty)| {
-            let prefixes = b.bindings_since(st.mark);
-            let qname = b.qname_str(st.qname);
-            let header = StreamHeader {
-                ns: st.ns,
-                name: st.name,
-                attrs: st.attrs,
-                default_ns: b.declared_default_since(st.mark).then(|| b.default_ns()),
-                prefixes,
-            };
-            (header, qname, empty)
-        });
-        b.finish();
-        let (header, qname, empty) = result?;
+        let (header, qname, empty) = with_scratch(|scratch| {
+            let mut b = Builder::new(src, &self.limits, &empty_ctx, scratch)?;
+            let result = b.start_tag().map(|(st, empty)| {
+                let prefixes = b.bindings_since(st.mark);
+                let qname = b.qname_str(st.qname);
+                let header = StreamHeader {
+                    ns: st.ns,
+                    name: st.name,
+                    attrs: st.attrs,
+                    default_ns: b.declared_default_since(st.mark).then(|| b.default_ns()),
+                    prefixes,
+                };
+                (header, qname, empty)
+            });
+            b.finish();
+            result
+        })?;
         if &*header.ns != STREAMS_NS || &*header.name != "stream" {
             return Err(XmlError::InvalidStreamNamespace {
                 ns: header.ns.to_string(),

@@ -161,3 +161,104 @@ async fn pipelined_requests_beyond_the_mailbox_are_all_answered() {
         assert_eq!(iq.attr("type"), Some("result"), "{i}");
     }
 }
+
+/// `n` pings in one string (about 75 bytes each).
+fn ping_burst(n: usize) -> String {
+    (0..n).fold(String::new(), |mut b, i| {
+        use std::fmt::Write as _;
+        let _ = write!(
+            b,
+            "<iq type='get' id='p{i}' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+        );
+        b
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleartext_burst_larger_than_the_read_buffer_is_read_fully() {
+    // The server reads into a per-thread buffer of `READ_BUF` bytes: a burst of several buffers
+    // (and a stanza split across two reads) must be parsed as if it came in one piece.
+    let kit = TestKit::builder()
+        .user("juliet@localhost", "pencil")
+        .modules(waxwing_modules::all())
+        .build()
+        .await;
+    let mut juliet = kit.connect_mode(waxwing_net::ConnMode::Plain);
+    juliet
+        .login(
+            "juliet@localhost",
+            "pencil",
+            Some("balcony"),
+            waxwing_testkit::Mech::ScramSha256,
+        )
+        .await;
+    let n = 600;
+    let burst = ping_burst(n);
+    assert!(burst.len() > 2 * waxwing_net::c2s::READ_BUF);
+    juliet.send(&burst).await;
+    // Every request answered once (answers to pipelined IQs need not come in order).
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..n {
+        let iq = juliet.expect("iq", ns::CLIENT).await;
+        assert_eq!(iq.attr("type"), Some("result"), "{i}");
+        assert!(seen.insert(iq.attr("id").unwrap().to_owned()), "{i}");
+    }
+    assert!((0..n).all(|i| seen.contains(&format!("p{i}"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+    // Juliet never reads: once the pipe to her is full, the server's write blocks and must give
+    // up after `Timeouts::write`, unregistering her. The mailbox is large enough never to fill,
+    // so the slow-reader check of the mailbox cannot be what ends the session.
+    let kit = TestKit::builder()
+        .user("juliet@localhost", "pencil")
+        .user("romeo@localhost", "mercutio")
+        .modules(waxwing_modules::all())
+        .mailbox_capacity(100_000)
+        .timeouts(waxwing_net::Timeouts {
+            write: std::time::Duration::from_millis(300),
+            ..waxwing_net::Timeouts::default()
+        })
+        .build()
+        .await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let task = juliet.server_task().unwrap();
+    let mut romeo = kit
+        .login("romeo@localhost", "mercutio", Some("orchard"))
+        .await;
+    let body = "x".repeat(1000);
+    // About 1 MB for a 64 KiB pipe.
+    for i in 0..1000 {
+        romeo
+            .send(&format!(
+                "<message type='chat' id='m{i}' to='juliet@localhost/balcony'><body>{body}</body></message>"
+            ))
+            .await;
+        if task.is_finished() {
+            break;
+        }
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(20), task)
+        .await
+        .expect("the blocked session was not dropped")
+        .unwrap();
+    let juliet_jid = juliet.full_jid().clone();
+    assert!(kit.server().sessions().session(&juliet_jid).is_none());
+    // Romeo's own session is unaffected.
+    romeo
+        .send("<iq type='get' id='alive' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    // Messages that reached Juliet after she was gone may come back to Romeo as errors first.
+    loop {
+        let e = romeo.expect_element().await;
+        if e.is("iq", ns::CLIENT) {
+            assert_eq!(e.attr("id"), Some("alive"));
+            assert_eq!(e.attr("type"), Some("result"));
+            break;
+        }
+        assert!(e.is("message", ns::CLIENT), "{}", e.to_xml());
+    }
+}

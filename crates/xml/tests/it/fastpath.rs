@@ -176,3 +176,49 @@ proptest! {
         agree(&doc, &Limits::default())?;
     }
 }
+
+/// The builder's scratch space is shared by the parsers of a thread: parsers interleaved on one
+/// thread, one of them stopping mid-element and failing, must each still build their own
+/// elements exactly.
+#[test]
+fn parsers_interleaved_on_one_thread_build_their_own_elements() {
+    let header =
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+    let a_doc: &[u8] =
+        b"<message to='a@x'><body>one &amp; two</body><x xmlns='urn:a'><y/></x></message>";
+    let b_doc: &[u8] =
+        b"<iq type='get' id='b1'><query xmlns='urn:b'><item n='1'/><item n='2'/></query></iq>";
+    let bad: &[u8] = b"<presence><show>away</shw></presence>";
+    let mut a = Parser::new(Limits::default());
+    let mut b = Parser::new(Limits::default());
+    let mut c = Parser::new(Limits::default());
+    for p in [&mut a, &mut b, &mut c] {
+        p.feed(header);
+        assert!(matches!(p.next_event(), Ok(Some(Event::StreamStart(_)))));
+    }
+    let (a1, a2) = a_doc.split_at(40);
+    a.feed(a1);
+    assert!(matches!(a.next_event(), Ok(None)));
+    c.feed(bad);
+    assert!(c.next_event().is_err());
+    b.feed(b_doc);
+    a.feed(a2);
+    let Ok(Some(Event::Element(eb))) = b.next_event() else {
+        panic!("b");
+    };
+    let Ok(Some(Event::Element(ea))) = a.next_event() else {
+        panic!("a");
+    };
+    assert_eq!(
+        ea.to_xml(),
+        "<message xmlns='jabber:client' to='a@x'><body>one &amp; two</body><x xmlns='urn:a'><y/></x></message>"
+    );
+    assert_eq!(eb.attr("id"), Some("b1"));
+    assert_eq!(eb.children().count(), 1);
+    let q = eb.get_child("query", "urn:b").unwrap();
+    assert_eq!(q.children().count(), 2);
+    assert_eq!(
+        ea.get_child("body", "jabber:client").unwrap().text(),
+        "one & two"
+    );
+}
