@@ -5,6 +5,9 @@
 //! - [`Hook`]: synchronous, for the hot path (every stanza). Handlers get `&mut` the argument and
 //!   return [`Flow`]; invoking a chain allocates nothing.
 //! - [`AsyncHook`]: handlers may await (storage); the argument is shared behind one `Arc`.
+//!   A handler may come with a synchronous answer for the common case
+//!   ([`crate::Registrar::async_hook_quick`]): while every handler answers that way, running
+//!   the chain allocates nothing (no `Arc`, no boxed future).
 //! - [`Fold`]: handlers add to an accumulator (stream features, disco#info answers).
 //!
 //! Handlers run in descending priority; among equal priorities, in registration order.
@@ -52,8 +55,62 @@ pub trait Fold: 'static {
 }
 
 pub(crate) type SyncFn<H> = dyn Fn(&Server, &mut <H as Hook>::Arg) -> Flow + Send + Sync;
-pub(crate) type AsyncFn<H> =
+pub(crate) type AsyncRun<H> =
     dyn Fn(Server, Arc<<H as AsyncHook>::Arg>) -> BoxFuture<'static, Flow> + Send + Sync;
+pub(crate) type QuickFn<H> = dyn Fn(&Server, &<H as AsyncHook>::Arg) -> Option<Flow> + Send + Sync;
+
+/// One handler of an [`AsyncHook`]: an optional synchronous answer, then the async handler.
+pub(crate) struct AsyncFn<H: AsyncHook> {
+    /// `Some(flow)` answers without calling `run`: no `Arc`, no boxed future (hot paths).
+    pub(crate) quick: Option<Box<QuickFn<H>>>,
+    pub(crate) run: Box<AsyncRun<H>>,
+}
+
+/// An async hook's argument on its way along the chain: owned until the first handler that
+/// has to await needs it shared, so a chain answered synchronously allocates nothing.
+pub(crate) struct HookArg<T> {
+    owned: Option<T>,
+    shared: Option<Arc<T>>,
+}
+
+impl<T> HookArg<T> {
+    pub(crate) fn new(arg: T) -> Self {
+        Self {
+            owned: Some(arg),
+            shared: None,
+        }
+    }
+
+    /// The argument (always `Some`: one of the two is set).
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.shared.as_deref().or(self.owned.as_ref())
+    }
+
+    /// The argument shared for an async handler.
+    pub(crate) fn share(&mut self) -> Option<Arc<T>> {
+        if let Some(t) = self.owned.take() {
+            self.shared = Some(Arc::new(t));
+        }
+        self.shared.clone()
+    }
+
+    /// Whether an async handler has had the argument (and may have awaited).
+    pub(crate) fn was_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// The argument back, copied only if a handler kept a reference.
+    pub(crate) fn into_inner(self) -> Option<T>
+    where
+        T: Clone,
+    {
+        match (self.owned, self.shared) {
+            (Some(t), _) => Some(t),
+            (None, Some(a)) => Some(Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone())),
+            (None, None) => None,
+        }
+    }
+}
 pub(crate) type FoldFn<F> =
     dyn Fn(&Server, &<F as Fold>::Input, &mut <F as Fold>::Acc) + Send + Sync;
 
@@ -63,11 +120,37 @@ pub(crate) struct Entry<F: ?Sized> {
     pub(crate) f: Arc<F>,
 }
 
+/// Hashes `TypeId`s, which are hashes already: a multiply-rotate fold (FxHash) instead of
+/// SipHash, which cost about a tenth of a routed message's instructions in chain lookups.
+/// Keys are types of this program, never peer data, so no flooding resistance is needed.
+#[derive(Default)]
+pub(crate) struct TypeIdHasher(u64);
+
+impl std::hash::Hasher for TypeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// Handler chains keyed by hook type and chain kind. The hook's own type must be part of the
 /// key: two hooks with the same argument type have the same handler type.
 #[derive(Default)]
 pub(crate) struct HookTable {
-    chains: HashMap<(TypeId, TypeId), Box<dyn Any + Send + Sync>>,
+    chains: HashMap<
+        (TypeId, TypeId),
+        Box<dyn Any + Send + Sync>,
+        std::hash::BuildHasherDefault<TypeIdHasher>,
+    >,
 }
 
 impl HookTable {
@@ -147,6 +230,13 @@ impl AsyncHook for ResourceBound {
 pub struct SessionClosed;
 impl AsyncHook for SessionClosed {
     type Arg = SessionEvent;
+}
+
+/// The server is stopping, after its sessions have closed (fired by [`Server::stop`]):
+/// modules write what they still hold in memory (batched writes). Every handler runs.
+pub struct ServerStopping;
+impl AsyncHook for ServerStopping {
+    type Arg = ();
 }
 
 /// A change of a session's broadcast presence.

@@ -401,7 +401,32 @@ impl<'a> Registrar<'a> {
         F: Fn(Server, Arc<H::Arg>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Flow> + Send + 'static,
     {
-        let f: Arc<AsyncFn<H>> = Arc::new(move |s, a| Box::pin(handler(s, a)));
+        let f: Arc<AsyncFn<H>> = Arc::new(AsyncFn {
+            quick: None,
+            run: Box::new(move |s, a| Box::pin(handler(s, a))),
+        });
+        self.tables.hooks.add::<H, _>(Entry {
+            priority,
+            module: self.module,
+            f,
+        });
+    }
+
+    /// Adds a handler to the asynchronous hook `H` with a synchronous answer for the common
+    /// case: `quick` returns `Some(flow)` when it can decide without awaiting (then `handler`
+    /// is not called and nothing is allocated), `None` to run `handler`. Both must answer
+    /// alike: `quick` is an optimisation, never a different decision.
+    pub fn async_hook_quick<H, Q, F, Fut>(&mut self, priority: i32, quick: Q, handler: F)
+    where
+        H: AsyncHook,
+        Q: Fn(&Server, &H::Arg) -> Option<Flow> + Send + Sync + 'static,
+        F: Fn(Server, Arc<H::Arg>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Flow> + Send + 'static,
+    {
+        let f: Arc<AsyncFn<H>> = Arc::new(AsyncFn {
+            quick: Some(Box::new(quick)),
+            run: Box::new(move |s, a| Box::pin(handler(s, a))),
+        });
         self.tables.hooks.add::<H, _>(Entry {
             priority,
             module: self.module,

@@ -31,8 +31,6 @@
 //! IQ handlers run on their own task (`tokio::spawn`), so a slow handler does not hold up the
 //! sender's stream; everything else is routed before `route*` returns, in order.
 
-use std::sync::Arc;
-
 use waxwing_jid::{BareJid, FullJid, Jid};
 use waxwing_stanza::{
     Iq, IqType, Message, MessageType, Presence, PresenceType, Stanza, StanzaError,
@@ -42,7 +40,7 @@ use waxwing_xml::Element;
 
 use crate::Server;
 use crate::hooks::{
-    AsyncFn, AsyncHook, ClientStanza, Flow, MessageToServer, MessageUndeliverable,
+    AsyncHook, ClientStanza, Flow, HookArg, MessageToServer, MessageUndeliverable,
     PresenceBroadcast, PresenceChange, PresenceFromClient, PresenceToAccount, PresenceToServer,
     ResourceBound, SessionClosed, SessionEvent, StanzaFromClient, StanzaToAccount,
 };
@@ -143,14 +141,7 @@ impl Server {
 
     /// Runs every handler of `H` (a `Break` from one does not hide the event from others).
     async fn run_every<H: AsyncHook>(&self, arg: H::Arg) {
-        let chain = self.0.tables.hooks.chain::<H, AsyncFn<H>>();
-        if chain.is_empty() {
-            return;
-        }
-        let arg = Arc::new(arg);
-        for e in chain {
-            let _ = (e.f)(self.clone(), Arc::clone(&arg)).await;
-        }
+        let _ = self.run_chain::<H>(arg, true).await;
     }
 
     /// The transport reports that session `id` bound to `jid` has ended. Unregisters it (if it
@@ -196,7 +187,7 @@ impl Server {
         if stanza.to().is_some() {
             let stanza = match stanza {
                 Stanza::Presence(p) => match self.hook_take::<PresenceFromClient>(p).await {
-                    Some(p) => Stanza::Presence(p),
+                    Some((p, _)) => Stanza::Presence(p),
                     None => return Ok(()),
                 },
                 other => other,
@@ -293,8 +284,11 @@ impl Server {
             }
             Stanza::Message(m) => {
                 let (flow, m) = self.hook_keep::<MessageToServer>(m).await;
-                if flow.is_continue() && m.type_() != MessageType::Error {
-                    self.bounce_view(&*m, &service_unavailable());
+                if let Some(m) = m.get()
+                    && flow.is_continue()
+                    && m.type_() != MessageType::Error
+                {
+                    self.bounce_view(m, &service_unavailable());
                 }
             }
             Stanza::Presence(p) => {
@@ -323,7 +317,7 @@ impl Server {
             Ok(false) => return self.no_such_user(&stanza),
             Ok(true) => {}
         }
-        let Some(stanza) = self.hook_take::<StanzaToAccount>(stanza).await else {
+        let Some((stanza, _)) = self.hook_take::<StanzaToAccount>(stanza).await else {
             return;
         };
         match stanza {
@@ -364,11 +358,16 @@ impl Server {
                 Ok(true) => {}
             }
         }
-        let Some(stanza) = self.hook_take::<StanzaToAccount>(stanza).await else {
+        let Some((stanza, awaited)) = self.hook_take::<StanzaToAccount>(stanza).await else {
             return;
         };
-        // The hook may have taken time: look again.
-        if let Some(session) = session.and_then(|_| self.sessions().session(full)) {
+        // A handler that awaited may have taken time: look again.
+        let session = if awaited {
+            session.and_then(|_| self.sessions().session(full))
+        } else {
+            session
+        };
+        if let Some(session) = session {
             // §8.5.3.1; subscription management always concerns the bare JID (RFC 6121 §3),
             // and probes are answered by the server (§4.3.2).
             match stanza {
@@ -440,37 +439,32 @@ impl Server {
             return;
         }
         let (flow, m) = self.hook_keep::<MessageUndeliverable>(m).await;
-        if flow.is_continue() {
-            self.bounce_view(&*m, &service_unavailable());
+        if let Some(m) = m.get()
+            && flow.is_continue()
+        {
+            self.bounce_view(m, &service_unavailable());
         }
     }
 
     /// Runs an async hook; `None` if a handler consumed the argument, else the argument back
-    /// for the default action (without a copy unless a handler kept a reference).
-    async fn hook_take<H>(&self, arg: H::Arg) -> Option<H::Arg>
+    /// for the default action (without a copy unless a handler kept a reference), and whether
+    /// an async handler had it (it may have awaited: state read before may be stale).
+    async fn hook_take<H>(&self, arg: H::Arg) -> Option<(H::Arg, bool)>
     where
         H: AsyncHook,
         H::Arg: Clone,
     {
-        if self.0.tables.hooks.chain::<H, AsyncFn<H>>().is_empty() {
-            return Some(arg);
-        }
-        let (flow, arg) = self.hook_keep::<H>(arg).await;
+        let (flow, arg) = self.run_chain::<H>(arg, false).await;
         if flow.is_break() {
             return None;
         }
-        Some(Arc::try_unwrap(arg).unwrap_or_else(|a| (*a).clone()))
+        let awaited = arg.was_shared();
+        arg.into_inner().map(|a| (a, awaited))
     }
 
     /// Runs an async hook and keeps the argument for the default action.
-    async fn hook_keep<H: AsyncHook>(&self, arg: H::Arg) -> (Flow, Arc<H::Arg>) {
-        let arg = Arc::new(arg);
-        for e in self.0.tables.hooks.chain::<H, AsyncFn<H>>() {
-            if (e.f)(self.clone(), Arc::clone(&arg)).await.is_break() {
-                return (Flow::Break(()), arg);
-            }
-        }
-        (Flow::Continue(()), arg)
+    async fn hook_keep<H: AsyncHook>(&self, arg: H::Arg) -> (Flow, HookArg<H::Arg>) {
+        self.run_chain::<H>(arg, false).await
     }
 
     /// IQ dispatch (RFC 6120 §8.2.3, §8.4): get/set to a handler or `service-unavailable`;

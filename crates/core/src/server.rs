@@ -10,7 +10,7 @@ use waxwing_stanza::{Stanza, StanzaError, StanzaErrorCondition};
 use waxwing_storage::Storage;
 use waxwing_xml::Element;
 
-use crate::hooks::{AsyncFn, AsyncHook, BoxFuture, Flow, Fold, FoldFn, Hook, SyncFn};
+use crate::hooks::{AsyncFn, AsyncHook, BoxFuture, Flow, Fold, FoldFn, Hook, HookArg, SyncFn};
 use crate::module::{
     BuildContext, BuildError, BuildErrors, IqHandler, IqTarget, ModuleFactory, Tables,
 };
@@ -202,15 +202,43 @@ impl Server {
 
     /// Runs the asynchronous hook `H` on `arg`; `Break` if a handler handled it.
     pub async fn run_async_hook<H: AsyncHook>(&self, arg: H::Arg) -> Flow {
-        let chain = self.0.tables.hooks.chain::<H, AsyncFn<H>>();
-        if chain.is_empty() {
-            return Flow::Continue(());
+        self.run_chain::<H>(arg, false).await.0
+    }
+
+    /// Stops the server's modules: call once every session has closed (their
+    /// [`crate::hooks::SessionClosed`] handlers have run), before the process exits. Runs
+    /// [`crate::hooks::ServerStopping`], whose handlers write what they hold in memory.
+    pub async fn stop(&self) {
+        let _ = self
+            .run_chain::<crate::hooks::ServerStopping>((), true)
+            .await;
+    }
+
+    /// Runs `H`'s chain: each handler's synchronous answer if it has one, else its async
+    /// handler (the argument is then shared). A `Break` stops the chain unless `every`.
+    pub(crate) async fn run_chain<H: AsyncHook>(
+        &self,
+        arg: H::Arg,
+        every: bool,
+    ) -> (Flow, HookArg<H::Arg>) {
+        let mut arg = HookArg::new(arg);
+        for e in self.0.tables.hooks.chain::<H, AsyncFn<H>>() {
+            let quick = match (&e.f.quick, arg.get()) {
+                (Some(q), Some(a)) => q(self, a),
+                _ => None,
+            };
+            let flow = match quick {
+                Some(flow) => flow,
+                None => match arg.share() {
+                    Some(shared) => (e.f.run)(self.clone(), shared).await,
+                    None => Flow::Continue(()),
+                },
+            };
+            if flow.is_break() && !every {
+                return (flow, arg);
+            }
         }
-        let arg = Arc::new(arg);
-        for e in chain {
-            (e.f)(self.clone(), Arc::clone(&arg)).await?;
-        }
-        Flow::Continue(())
+        (Flow::Continue(()), arg)
     }
 
     /// Runs every contributor of the fold `F` over `acc`.

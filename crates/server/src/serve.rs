@@ -296,6 +296,7 @@ async fn serve(cfg: Config) -> ExitCode {
     let mut neg = C2sConfig::new(&cfg.domains, waxwing_sasl::ServerConfig::new(secret));
     neg.limits.max_stanza_bytes = cfg.c2s.max_stanza_bytes;
     neg.max_auth_failures = cfg.c2s.max_auth_failures;
+    let modules = server.clone();
     let (service, shutdown) =
         C2sServiceBuilder::new(server, Arc::new(StorageAccounts(storage)), neg)
             .tls(tls)
@@ -329,6 +330,8 @@ async fn serve(cfg: Config) -> ExitCode {
     if !clean {
         tracing::warn!("some sessions did not close in time");
     }
+    // After the sessions' ends: modules write what they hold (last presences).
+    modules.stop().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }

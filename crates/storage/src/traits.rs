@@ -29,6 +29,20 @@ pub trait KeyValueStore: Send + Sync {
 
     /// Removes the value; `true` if there was one.
     async fn delete(&self, owner: &BareJid, store: &str) -> Result<bool, StorageError>;
+
+    /// Sets several values of store `store`, in one transaction where the backend has them
+    /// (all or none written); this default sets them one by one. For writers that batch
+    /// (one commit, one sync, for many owners).
+    async fn set_many(
+        &self,
+        store: &str,
+        values: &[(BareJid, Vec<u8>)],
+    ) -> Result<(), StorageError> {
+        for (owner, value) in values {
+            self.set(owner, store, value).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Keyed values per (owner, store name): roster items (RFC 6121 §2), blocklists

@@ -314,13 +314,16 @@ impl TestKit {
         c
     }
 
-    /// Shuts the transport down (every session gets `system-shutdown`); returns whether
-    /// all connections ended within `limit`.
+    /// Shuts the transport down (every session gets `system-shutdown`), then stops the
+    /// modules as `waxwing serve` does ([`Server::stop`]: what they hold in memory is
+    /// written); returns whether all connections ended within `limit`.
     pub async fn shutdown(&mut self, limit: Duration) -> bool {
-        match self.shutdown.take() {
+        let clean = match self.shutdown.take() {
             Some(s) => s.shutdown(limit).await,
-            None => true,
-        }
+            None => return true,
+        };
+        self.server().stop().await;
+        clean
     }
 }
 

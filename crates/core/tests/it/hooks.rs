@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use waxwing_core::hooks::{
     MessageToServer, MessageUndeliverable, PresenceBroadcast, PresenceToAccount, ResourceBound,
-    SessionClosed, StanzaFromClient, StreamFeaturesPostBind,
+    ServerStopping, SessionClosed, StanzaFromClient, StreamFeaturesPostBind,
 };
 use waxwing_core::{
     BuildContext, BuildError, Flow, IqTarget, IqType, Module, ModuleFactory, NoConfig, Registrar,
@@ -271,4 +271,78 @@ async fn events_folds_and_account_iq_handlers() {
     assert!(events.contains(&"presence romeo@example.com".to_owned()));
     assert!(events.contains(&"closed nurse@example.com/n".to_owned()));
     assert!(events.contains(&"broadcast juliet@example.com/balcony Some(4)".to_owned()));
+}
+
+static QUICK: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// An async handler with a synchronous answer for ids starting with `quick-`.
+struct Quick;
+impl Module for Quick {
+    const NAME: &'static str = "quick";
+    type Config = NoConfig;
+    fn build(_: &BuildContext<'_>, _: NoConfig) -> Result<Self, BuildError> {
+        Ok(Self)
+    }
+    fn register(self: &Arc<Self>, r: &mut Registrar<'_>) {
+        r.async_hook_quick::<MessageToServer, _, _, _>(
+            10,
+            |_, m| match m.id() {
+                Some("quick-pass") => Some(Flow::Continue(())),
+                Some("quick-eat") => Some(Flow::Break(())),
+                _ => None,
+            },
+            |_, m| async move {
+                QUICK.lock().unwrap().push(format!("async {:?}", m.id()));
+                if m.id() == Some("slow-eat") {
+                    Flow::Break(())
+                } else {
+                    Flow::Continue(())
+                }
+            },
+        );
+        r.async_hook::<MessageToServer, _, _>(0, |_, m| async move {
+            QUICK.lock().unwrap().push(format!("second {:?}", m.id()));
+            Flow::Continue(())
+        });
+        r.async_hook::<ServerStopping, _, _>(0, |_, _| async {
+            QUICK.lock().unwrap().push("stopping".to_owned());
+            Flow::Continue(())
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_quick_answer_replaces_the_async_handler() {
+    let s = builder()
+        .module(ModuleFactory::of::<Quick>())
+        .build()
+        .unwrap();
+    let msg = |id: &str| {
+        let el = waxwing_xml::parse_element(
+            format!("<message xmlns='jabber:client' to='example.com' id='{id}'/>").as_bytes(),
+        )
+        .unwrap();
+        waxwing_stanza::Message::from_element(el).unwrap()
+    };
+    let mut flows = Vec::new();
+    for id in ["quick-pass", "quick-eat", "slow", "slow-eat"] {
+        flows.push(
+            s.run_async_hook::<MessageToServer>(msg(id))
+                .await
+                .is_break(),
+        );
+    }
+    // The quick answer decides, and the chain goes on (or stops) as for the async handler.
+    assert_eq!(flows, [false, true, false, true]);
+    s.stop().await;
+    assert_eq!(
+        *QUICK.lock().unwrap(),
+        [
+            "second Some(\"quick-pass\")",
+            "async Some(\"slow\")",
+            "second Some(\"slow\")",
+            "async Some(\"slow-eat\")",
+            "stopping",
+        ]
+    );
 }

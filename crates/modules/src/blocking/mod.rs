@@ -23,7 +23,9 @@
 //!
 //! Each account's list is cached while it has sessions: loaded at resource binding (before
 //! the client can send anything, so the synchronous outbound check always has it), dropped
-//! when its last session ends. Lookups for accounts without sessions read the store.
+//! when its last session ends. Lookups for accounts without sessions read the store, unless
+//! the account is remembered as having an empty list (no read at its next login either).
+//! Both checks answer synchronously from the cache (no `Arc`, no boxed future per stanza).
 //!
 //! Without storage the module builds (so configurations can be checked) but registers nothing.
 
@@ -48,6 +50,9 @@ use crate::offline::keyed::KeyedLocks;
 
 /// The map store name of blocklists.
 pub const STORE: &str = "blocklist";
+
+/// Most accounts remembered as having an empty blocklist.
+const MAX_KNOWN_EMPTY: usize = 100_000;
 
 /// `[modules.blocking]`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -102,6 +107,12 @@ pub struct Blocking {
     storage: Option<Storage>,
     max_items: usize,
     cache: Mutex<HashMap<BareJid, Cached>>,
+    /// Accounts without sessions whose list is known to be empty (most accounts): their next
+    /// login and the checks of stanzas to them need no storage read. Added when an empty
+    /// cached list is dropped at the last session's end, removed by any block (both under the
+    /// `cache` lock, taken first); in memory only (a restart asks the store again), at most
+    /// [`MAX_KNOWN_EMPTY`] accounts.
+    empty: Mutex<HashSet<BareJid>>,
     /// Serialises loads and changes of one account's list, so the cache never misses a write.
     locks: KeyedLocks,
 }
@@ -115,6 +126,7 @@ impl Module for Blocking {
             storage: cx.storage().cloned(),
             max_items: config.max_items,
             cache: Mutex::default(),
+            empty: Mutex::default(),
             locks: KeyedLocks::default(),
         })
     }
@@ -165,21 +177,46 @@ impl Module for Blocking {
         let me = Arc::clone(self);
         r.hook::<StanzaFromClient, _>(0, move |server, arg| me.outbound(server, arg));
         let me = Arc::clone(self);
-        r.async_hook::<StanzaToAccount, _, _>(0, move |server, st| {
-            let me = Arc::clone(&me);
-            async move { me.inbound(&server, &st).await }
-        });
+        let quick = Arc::clone(self);
+        r.async_hook_quick::<StanzaToAccount, _, _, _>(
+            0,
+            move |_, st| quick.inbound_quick(st),
+            move |server, st| {
+                let me = Arc::clone(&me);
+                async move { me.inbound(&server, &st).await }
+            },
+        );
         let me = Arc::clone(self);
-        r.async_hook::<IsBlocked, _, _>(0, move |_, q| {
-            let me = Arc::clone(&me);
-            async move {
-                if me.blocks(&q.owner, &q.other).await {
+        let quick = Arc::clone(self);
+        r.async_hook_quick::<IsBlocked, _, _, _>(
+            0,
+            move |_, q| {
+                let cached = quick
+                    .cache()
+                    .get(&q.owner)
+                    .map(|c| matches(&c.items, &q.other));
+                let blocked = match cached {
+                    Some(b) => b,
+                    None if quick.known_empty(q.owner.as_str()) => false,
+                    None => return None,
+                };
+                Some(if blocked {
                     Flow::Break(())
                 } else {
                     Flow::Continue(())
+                })
+            },
+            move |_, q| {
+                let me = Arc::clone(&me);
+                async move {
+                    if me.blocks(&q.owner, &q.other).await {
+                        Flow::Break(())
+                    } else {
+                        Flow::Continue(())
+                    }
                 }
-            }
-        });
+            },
+        );
     }
 }
 
@@ -232,6 +269,15 @@ impl Blocking {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn empty(&self) -> MutexGuard<'_, HashSet<BareJid>> {
+        self.empty.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether `owner`'s list is known to be empty without reading the store.
+    fn known_empty(&self, owner: &str) -> bool {
+        self.empty().contains(owner)
+    }
+
     async fn stored(&self, owner: &BareJid) -> Result<HashSet<String>, StorageError> {
         let Some(st) = &self.storage else {
             return Ok(HashSet::new());
@@ -253,6 +299,9 @@ impl Blocking {
         if let Some(c) = self.cache().get(owner) {
             return matches(&c.items, other);
         }
+        if self.known_empty(owner.as_str()) {
+            return false;
+        }
         match self.stored(owner).await {
             Ok(items) => matches(&items, other),
             Err(e) => {
@@ -268,7 +317,12 @@ impl Blocking {
         if self.cache().contains_key(&owner) {
             return;
         }
-        match self.stored(&owner).await {
+        let items = if self.known_empty(owner.as_str()) {
+            Ok(HashSet::new())
+        } else {
+            self.stored(&owner).await
+        };
+        match items {
             // The session may have ended while the list was read.
             Ok(items) if server.sessions().has_sessions(&owner) => {
                 self.cache().entry(owner).or_insert(Cached {
@@ -287,7 +341,14 @@ impl Blocking {
         let owner = ev.jid.to_bare();
         let mut cache = self.cache();
         if !server.sessions().has_sessions(&owner) {
-            cache.remove(&owner);
+            if let Some(c) = cache.remove(&owner)
+                && c.items.is_empty()
+            {
+                let mut empty = self.empty();
+                if empty.len() < MAX_KNOWN_EMPTY {
+                    empty.insert(owner);
+                }
+            }
         } else if let Some(c) = cache.get_mut(&owner) {
             c.interested.remove(&ev.jid);
         }
@@ -312,6 +373,29 @@ impl Blocking {
             server.deliver_to_session(&arg.session, reply);
         }
         Flow::Break(())
+    }
+
+    /// [`Self::inbound`] without awaiting, when it can: stanzas within one account, and
+    /// stanzas to an account whose list is cached and does not block the sender (the common
+    /// case, answered under one lock without allocating). `None`: blocked (an error may be
+    /// owed) or not cached (the store decides).
+    fn inbound_quick(&self, st: &Stanza) -> Option<Flow> {
+        let (Some(to), Some(from)) = (st.to(), st.from()) else {
+            return Some(Flow::Continue(()));
+        };
+        if from.node() == to.node() && from.domain() == to.domain() {
+            return Some(Flow::Continue(()));
+        }
+        let cached = self
+            .cache()
+            .get(to.bare_str())
+            .map(|c| matches(&c.items, from));
+        let blocked = match cached {
+            Some(b) => b,
+            None if self.known_empty(to.bare_str()) => false,
+            None => return None,
+        };
+        (!blocked).then_some(Flow::Continue(()))
     }
 
     /// §3.3: a stanza from an entity the recipient blocks.
@@ -477,7 +561,12 @@ impl Blocking {
     }
 
     fn apply(&self, owner: &BareJid, jids: &[String], block: bool) {
-        if let Some(c) = self.cache().get_mut(owner) {
+        let mut cache = self.cache();
+        if block {
+            // Even when nothing was written: a failed write may have reached the disk.
+            self.empty().remove(owner);
+        }
+        if let Some(c) = cache.get_mut(owner) {
             for j in jids {
                 if block {
                     c.items.insert(j.clone());

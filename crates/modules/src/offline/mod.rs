@@ -28,6 +28,9 @@
 //!   a session that goes away mid-way leaves the rest stored.
 //! - A message stored while a resource became available (a race with its presence) is handed
 //!   to that resource at once rather than left until the next login.
+//! - Accounts whose queue is known to be empty (a delivery emptied it, or found it empty, and
+//!   nothing was stored since) are remembered in memory, so their initial presence makes no
+//!   archive query; storing a message forgets the account first, under the same lock.
 //! - §4: disco feature `msgoffline` on the server.
 //!
 //! Without storage the module builds (so configurations can be checked) but registers nothing:
@@ -36,7 +39,8 @@
 
 pub(crate) mod keyed;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -133,7 +137,16 @@ pub struct Offline {
     storage: Option<Storage>,
     max_messages: u64,
     locks: KeyedLocks,
+    /// Accounts whose queue is known to be empty: initial presence skips the archive query.
+    /// Set by a delivery that emptied (or found empty) the queue, cleared before a message is
+    /// stored, both under the account's lock; in memory only, so after a restart the first
+    /// presence of each account asks the store. At most [`MAX_KNOWN_EMPTY`] entries (beyond:
+    /// not remembered, asked).
+    empty: Mutex<HashSet<BareJid>>,
 }
+
+/// Most accounts remembered as having no offline messages.
+const MAX_KNOWN_EMPTY: usize = 100_000;
 
 impl Module for Offline {
     const NAME: &'static str = "offline";
@@ -144,6 +157,7 @@ impl Module for Offline {
             storage: cx.storage().cloned(),
             max_messages: config.max_messages,
             locks: KeyedLocks::default(),
+            empty: Mutex::default(),
         })
     }
 
@@ -158,14 +172,16 @@ impl Module for Offline {
             let me = Arc::clone(&me);
             async move { me.undeliverable(&server, &m).await }
         });
+        // Entirely synchronous (delivery runs on its own task): the quick answer does it all.
         let me = Arc::clone(self);
-        r.async_hook::<PresenceBroadcast, _, _>(0, move |server, change| {
-            let me = Arc::clone(&me);
-            async move {
-                me.presence(&server, &change);
-                Flow::Continue(())
-            }
-        });
+        r.async_hook_quick::<PresenceBroadcast, _, _, _>(
+            0,
+            move |server, change| {
+                me.presence(server, change);
+                Some(Flow::Continue(()))
+            },
+            |_, _| async { Flow::Continue(()) },
+        );
     }
 }
 
@@ -218,6 +234,8 @@ impl Offline {
             .map_or_else(|| owner.domain_jid(), waxwing_jid::Jid::to_bare);
         {
             let _guard = self.locks.lock(&owner).await;
+            // Before the message is on disk, so a presence that finds the flag gone looks.
+            self.known_empty(&owner, false);
             match self.count_locked(&owner).await {
                 Ok(n) if n >= self.max_messages => {
                     tracing::debug!(%owner, stored = n, "offline queue full");
@@ -250,6 +268,9 @@ impl Offline {
             return;
         }
         let owner = change.session.to_bare();
+        if self.is_known_empty(&owner) {
+            return;
+        }
         let target = server.sessions().with_resources(&owner, |rs| {
             rs.iter()
                 .find(|r| r.handle.jid() == &change.session && r.priority.is_some_and(|p| p >= 0))
@@ -257,6 +278,23 @@ impl Offline {
         });
         if let Some(target) = target {
             self.spawn_drain(owner, target);
+        }
+    }
+
+    fn is_known_empty(&self, owner: &BareJid) -> bool {
+        self.empty
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(owner)
+    }
+
+    /// Records whether `owner`'s queue is known to be empty; callers hold `owner`'s lock.
+    fn known_empty(&self, owner: &BareJid, empty: bool) {
+        let mut set = self.empty.lock().unwrap_or_else(PoisonError::into_inner);
+        if !empty {
+            set.remove(owner);
+        } else if set.len() < MAX_KNOWN_EMPTY {
+            set.insert(owner.clone());
         }
     }
 
@@ -289,6 +327,10 @@ impl Offline {
                     return;
                 }
             };
+            if page.items.is_empty() {
+                self.known_empty(owner, true);
+                return;
+            }
             let mut done = 0;
             let mut stopped = false;
             for item in &page.items {
@@ -313,6 +355,9 @@ impl Offline {
                     return;
                 }
                 tracing::debug!(%owner, count = done, "offline messages delivered");
+                if !stopped && page.complete {
+                    self.known_empty(owner, true);
+                }
             }
             if stopped || page.complete || page.items.is_empty() {
                 return;

@@ -4,12 +4,9 @@
 use waxwing_core::hooks::PresenceChange;
 use waxwing_core::{Server, SessionId};
 use waxwing_jid::{BareJid, FullJid, Jid};
-use waxwing_stanza::{PresenceType, Stanza};
-use waxwing_xml::Element;
+use waxwing_stanza::{Presence as PresenceView, PresenceType, Stanza};
 
-use super::{
-    Presence, blocked, last, local_and_unavailable, resources, route_to, unavailable_from,
-};
+use super::{Presence, blocked, local_and_unavailable, resources, route_to, unavailable_from};
 use crate::roster::Roster;
 
 impl Presence {
@@ -17,7 +14,7 @@ impl Presence {
     pub(super) async fn broadcast(&self, server: &Server, change: &PresenceChange) {
         let session = &change.session;
         let user = session.to_bare();
-        let el = change.presence.element().clone();
+        let el = change.presence.clone();
         match change.presence.type_() {
             PresenceType::Available => {
                 let known = self.with_sessions(|s| match s.get_mut(session) {
@@ -45,7 +42,7 @@ impl Presence {
                 if change.was_available {
                     // Stored before anyone learns of it, so a probe it prompts finds it.
                     if resources(server, &user).is_empty() {
-                        last::save(server, &user, &el).await;
+                        self.last.save(server, &user, el.element()).await;
                     }
                     self.send_broadcast(server, &user, el.clone()).await;
                 }
@@ -60,7 +57,7 @@ impl Presence {
 
     /// Sends `el` (from `session`) to every contact with a `from`/`both` subscription (§4.2.2,
     /// §4.4.2, §4.5.2) that is not blocked, and to the user's available resources.
-    async fn send_broadcast(&self, server: &Server, user: &BareJid, el: Element) {
+    async fn send_broadcast(&self, server: &Server, user: &BareJid, el: PresenceView) {
         if let Some(roster) = server.module::<Roster>() {
             for (contact, sub) in roster.contacts(user).await {
                 if !sub.has_from() {
@@ -77,7 +74,7 @@ impl Presence {
         // entity is implicitly subscribed to its own presence"); a session that became
         // unavailable is no longer among the available resources.
         for own in resources(server, user) {
-            let mut copy = el.clone();
+            let mut copy = el.element().clone();
             copy.set_attr("to", own.as_str());
             server.deliver_to_session(&own, copy);
         }
@@ -134,7 +131,7 @@ impl Presence {
         let user = jid.to_bare();
         let el = unavailable_from(jid);
         if resources(server, &user).is_empty() {
-            last::save(server, &user, &el).await;
+            self.last.save(server, &user, el.element()).await;
         }
         self.send_broadcast(server, &user, el).await;
         for to in state.directed {

@@ -6,7 +6,7 @@ use waxwing_core::{Flow, Server};
 use waxwing_jid::Jid;
 use waxwing_stanza::{Presence as PresenceView, PresenceType, Stanza};
 
-use super::{Presence, blocked, last, route_to};
+use super::{Presence, blocked, route_to};
 use crate::roster::Roster;
 use crate::roster::subscription::deliver_to_available;
 
@@ -49,10 +49,13 @@ impl Presence {
         if blocked(server, &user, from).await {
             return;
         }
-        let current = self.available(server, &user, None);
+        let current = self.available_views(server, &user, None);
         if current.is_empty() {
-            if let Some(el) = last::load(server, &user).await {
-                route_to(server, el, from).await;
+            if let Some(el) = self.last.load(server, &user).await {
+                match PresenceView::from_element(el) {
+                    Ok(p) => route_to(server, p, from).await,
+                    Err(e) => tracing::debug!(error = %e, "stored presence not routable"),
+                }
                 return;
             }
             // Never went offline since storage began (or no storage): nothing to tell but
@@ -63,8 +66,8 @@ impl Presence {
             server.route(Stanza::Presence(un)).await;
             return;
         }
-        for el in current {
-            route_to(server, el, from).await;
+        for p in current {
+            route_to(server, p, from).await;
         }
     }
 }

@@ -21,7 +21,8 @@
 //!   presence (§4.3.2 item 3), as its last available resource sent it (or as synthesized for a
 //!   session that ended without it: then without `<status/>`), from that resource's full JID,
 //!   with a XEP-0203 `<delay/>` from the account's domain stamped with when it was generated.
-//!   It lives in storage ([`last::STORE`]), so it outlives restarts; an account that never went
+//!   It lives in storage ([`last::STORE`], written in batches off the logout path; a crash
+//!   can lose the newest ones, see [`last`]), so it outlives restarts; an account that never went
 //!   offline since (or a server without storage) gets a plain `unavailable` from the bare JID.
 //! - Broadcast presence and probes are not routed to local accounts without an available
 //!   resource (see `local_and_unavailable`).
@@ -38,7 +39,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use waxwing_core::hooks::{
     BlockQuery, BlocklistChanged, IsBlocked, PresenceBroadcast, PresenceFromClient,
-    PresenceToAccount, ResourceBound, SessionClosed,
+    PresenceToAccount, ResourceBound, ServerStopping, SessionClosed,
 };
 use waxwing_core::{
     BuildContext, BuildError, Flow, Module, NoConfig, Registrar, Server, SessionId,
@@ -46,6 +47,9 @@ use waxwing_core::{
 use waxwing_jid::{BareJid, FullJid, Jid};
 use waxwing_stanza::{Presence as PresenceView, PresenceType, Stanza};
 use waxwing_xml::Element;
+
+/// How long shutdown waits for the last unavailable presences to be written.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Most directed-presence recipients tracked per session.
 pub const MAX_DIRECTED: usize = 1000;
@@ -55,8 +59,8 @@ pub const MAX_DIRECTED: usize = 1000;
 struct SessionPresence {
     id: SessionId,
     /// The last available presence broadcast, `from` stamped, no `to`; `None` while
-    /// unavailable.
-    last: Option<Element>,
+    /// unavailable. Kept parsed: each copy routed to a contact or prober only gets its `to`.
+    last: Option<PresenceView>,
     /// Entities sent directed available presence (§4.6) and not since unavailable.
     directed: HashSet<Jid>,
 }
@@ -65,6 +69,7 @@ struct SessionPresence {
 #[derive(Debug, Default)]
 pub struct Presence {
     sessions: Mutex<HashMap<FullJid, SessionPresence>>,
+    last: last::Writer,
 }
 
 impl Presence {
@@ -80,6 +85,19 @@ impl Presence {
         user: &BareJid,
         except: Option<&FullJid>,
     ) -> Vec<Element> {
+        self.available_views(server, user, except)
+            .into_iter()
+            .map(PresenceView::into_element)
+            .collect()
+    }
+
+    /// [`Self::available`], as parsed stanzas.
+    fn available_views(
+        &self,
+        server: &Server,
+        user: &BareJid,
+        except: Option<&FullJid>,
+    ) -> Vec<PresenceView> {
         let jids = resources(server, user);
         self.with_sessions(|s| {
             jids.iter()
@@ -126,20 +144,17 @@ pub(crate) fn local_and_unavailable(server: &Server, to: &Jid) -> bool {
         })
 }
 
-/// Routes `el` (a presence) to `to`.
-async fn route_to(server: &Server, mut el: Element, to: &Jid) {
-    el.set_attr("to", to.as_str());
-    match PresenceView::from_element(el) {
-        Ok(p) => server.route(Stanza::Presence(p)).await,
-        Err(e) => tracing::debug!(error = %e, "presence not routable"),
-    }
+/// Routes `p` (a presence, addresses already prepared) to `to`: no address is parsed again.
+async fn route_to(server: &Server, mut p: PresenceView, to: &Jid) {
+    p.set_to(Some(to.clone()));
+    server.route(Stanza::Presence(p)).await;
 }
 
 /// An unavailable presence from `from`.
-fn unavailable_from(from: &FullJid) -> Element {
+fn unavailable_from(from: &FullJid) -> PresenceView {
     let mut p = PresenceView::new(PresenceType::Unavailable);
     p.set_from(Some(Jid::from(from.clone())));
-    p.into_element()
+    p
 }
 
 /// RFC 6121 §3.1.5: the current presence of each of `user`'s available resources to
@@ -152,8 +167,8 @@ pub(crate) async fn send_current(server: &Server, user: &BareJid, contact: &Bare
     let Some(m) = server.module::<Presence>() else {
         return;
     };
-    for el in m.available(server, user, None) {
-        route_to(server, el, &to).await;
+    for p in m.available_views(server, user, None) {
+        route_to(server, p, &to).await;
     }
 }
 
@@ -214,6 +229,19 @@ impl Module for Presence {
         r.async_hook::<PresenceToAccount, _, _>(0, move |server, p| {
             let m = Arc::clone(&m);
             async move { m.inbound(&server, &p).await }
+        });
+        let m = Arc::clone(self);
+        r.async_hook::<ServerStopping, _, _>(0, move |_, _| {
+            let m = Arc::clone(&m);
+            async move {
+                if tokio::time::timeout(STOP_WAIT, m.last.flush())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("last unavailable presences not all written at shutdown");
+                }
+                Flow::Continue(())
+            }
         });
         let m = Arc::clone(self);
         r.async_hook::<BlocklistChanged, _, _>(0, move |server, change| {

@@ -6,6 +6,7 @@
     missing_docs
 )]
 
+mod bench_scenarios;
 mod disco;
 mod imx_util;
 mod ping;

@@ -543,7 +543,9 @@ async fn probe_while_offline_gets_last_unavailable() {
     j.close(s).await;
     let again = probe_juliet(&e).await;
     assert_eq!(again.to_xml(), el.to_xml());
-    // A restart on the same storage keeps it, stamp included.
+    // A restart on the same storage keeps it, stamp included: a clean shutdown writes what
+    // the batched writer still holds.
+    e.server.stop().await;
     let e2 = crate::roster_util::env_with(e.storage.clone(), "");
     let after_restart = probe_juliet(&e2).await;
     assert_eq!(after_restart.to_xml(), el.to_xml());

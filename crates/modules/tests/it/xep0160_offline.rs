@@ -426,3 +426,46 @@ async fn end_to_end_over_real_streams() {
     }
     assert_eq!(el.attr("id"), Some("q"));
 }
+
+#[tokio::test]
+async fn a_message_stored_after_an_empty_queue_was_seen_is_delivered() {
+    // Initial presence that finds the queue empty remembers it, so later logins skip the
+    // archive query; a message stored afterwards must clear that for every session.
+    let st = storage().await;
+    let s = server_on(&st, "");
+    let r = connect(&s, "romeo@example.com/orchard").await;
+    let mut a = connect(&s, "juliet@example.com/a").await;
+    send(&s, &a, "<presence xmlns='jabber:client'/>").await;
+    crate::roster_util::settle().await;
+    assert!(pending(&mut a).is_empty());
+    send(
+        &s,
+        &a,
+        "<presence xmlns='jabber:client' type='unavailable'/>",
+    )
+    .await;
+    for round in 1..=2 {
+        send(&s, &r, &msg(&format!("m{round}"), "Art thou there?")).await;
+        assert_eq!(stored(&s).await, 1, "round {round}");
+        // Another resource's initial presence gets it.
+        let mut b = connect(&s, &format!("juliet@example.com/b{round}")).await;
+        send(&s, &b, "<presence xmlns='jabber:client'/>").await;
+        let got = recv(&mut b).await;
+        assert_eq!(got.attr("id"), Some(format!("m{round}").as_str()));
+        crate::roster_util::settle().await;
+        assert_eq!(stored(&s).await, 0);
+        send(
+            &s,
+            &b,
+            "<presence xmlns='jabber:client' type='unavailable'/>",
+        )
+        .await;
+        assert!(pending(&mut a).is_empty());
+    }
+    // And after a restart (nothing remembered), a stored message is delivered too.
+    send(&s, &r, &msg("m3", "Still there?")).await;
+    let s2 = server_on(&st, "");
+    let mut d = connect(&s2, "juliet@example.com/d").await;
+    send(&s2, &d, "<presence xmlns='jabber:client'/>").await;
+    assert_eq!(recv(&mut d).await.attr("id"), Some("m3"));
+}

@@ -219,6 +219,49 @@ async fn inbound_from_a_blocked_entity() {
     assert!(pending_with_presence(&mut j).is_empty());
 }
 
+#[tokio::test]
+async fn every_change_reaches_the_synchronous_checks() {
+    // The cached list answers both checks without awaiting: a change from one session
+    // applies at once to stanzas to and from every session of the account.
+    let st = storage().await;
+    let s = server_on(&st, "");
+    let mut a = connect(&s, "juliet@example.com/a").await;
+    let mut b = connect(&s, "juliet@example.com/b").await;
+    let mut r = connect(&s, "romeo@example.com/orchard").await;
+    let to_b = "<message xmlns='jabber:client' to='juliet@example.com/b' type='chat' id='m'><body>Hi</body></message>";
+    let from_b = "<message xmlns='jabber:client' to='romeo@example.com/orchard' type='chat' id='n'><body>Hi</body></message>";
+    for round in 0..2 {
+        send(&s, &r, to_b).await;
+        send(&s, &b, from_b).await;
+        assert_eq!(pending(&mut b).len(), 1, "round {round}");
+        assert_eq!(pending(&mut r).len(), 1, "round {round}");
+        block(&s, &mut a, "romeo@example.com").await;
+        send(&s, &r, to_b).await;
+        send(&s, &b, from_b).await;
+        assert_eq!(
+            recv_xml(&mut r).await,
+            xml(&format!(
+                "<message xmlns='jabber:client' from='juliet@example.com/b' to='romeo@example.com/orchard' type='error' id='m'><body>Hi</body>{SU}</message>"
+            ))
+        );
+        assert_eq!(
+            recv_xml(&mut b).await,
+            xml(&format!(
+                "<message xmlns='jabber:client' from='romeo@example.com/orchard' to='juliet@example.com/b' type='error' id='n'><body>Hi</body>{BLOCKED}</message>"
+            ))
+        );
+        let unblocked = ask(
+            &s,
+            &mut b,
+            "<iq xmlns='jabber:client' type='set' id='u'><unblock xmlns='urn:xmpp:blocking'/></iq>",
+        )
+        .await;
+        assert!(unblocked.contains("type='result'"), "{unblocked}");
+        assert_nothing(&mut r);
+        let _ = pending(&mut a);
+    }
+}
+
 fn pending_with_presence(c: &mut Client) -> Vec<String> {
     crate::imx_util::pending_all(c)
 }
@@ -279,6 +322,47 @@ async fn a_full_jid_item_blocks_that_resource_only() {
     );
     assert_nothing(&mut garden);
     assert_nothing(&mut j);
+}
+
+#[tokio::test]
+async fn a_list_remembered_empty_is_forgotten_by_a_block() {
+    // An account whose empty list was dropped at logout is remembered as empty (no read at
+    // the next login, none for stanzas to it while offline); a block must end that at once,
+    // offline (store read) and at the next login alike.
+    let st = storage().await;
+    let s = server_on(&st, "");
+    let mut r = connect(&s, "romeo@example.com/orchard").await;
+    let m = "<message xmlns='jabber:client' to='juliet@example.com' type='chat' id='m'><body>x</body></message>";
+    let juliet = BareJid::parse("juliet@example.com").unwrap();
+    let offline = || async { s.module::<Offline>().unwrap().count(&juliet).await.unwrap() };
+    // Twice, so the second login starts from the remembered empty list.
+    for _ in 0..2 {
+        let j = crate::roster_util::login(&s, "juliet@example.com/balcony").await;
+        j.close(&s).await;
+    }
+    // Not blocked while offline: stored.
+    send(&s, &r, m).await;
+    assert_nothing(&mut r);
+    assert_eq!(offline().await, 1);
+    let mut j = crate::roster_util::login(&s, "juliet@example.com/balcony").await;
+    let got = j.exchange(&s, "<iq xmlns='jabber:client' type='set' id='b'><block xmlns='urn:xmpp:blocking'><item jid='romeo@example.com'/></block></iq>").await;
+    assert!(got.iter().any(|g| g.contains("type='result'")), "{got:?}");
+    j.close(&s).await;
+    // Offline and blocked: refused, not stored.
+    send(&s, &r, m).await;
+    assert!(recv_xml(&mut r).await.contains("service-unavailable"));
+    assert_eq!(offline().await, 1);
+    // Online again: the list comes from the store.
+    let mut j = connect(&s, "juliet@example.com/balcony").await;
+    send(&s, &r, m).await;
+    assert!(recv_xml(&mut r).await.contains("service-unavailable"));
+    send(
+        &s,
+        &j,
+        "<message xmlns='jabber:client' to='romeo@example.com' id='o'><body>x</body></message>",
+    )
+    .await;
+    assert!(recv_xml(&mut j).await.contains(BLOCKED));
 }
 
 #[tokio::test]

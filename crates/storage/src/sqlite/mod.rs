@@ -84,6 +84,7 @@ impl Sqlite {
         run_blocking(|| {
             let mut conn = Connection::open_in_memory().map_err(db)?;
             conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+            stable_plans(&conn)?;
             migrate::migrate(&mut conn)?;
             Ok(Self::from_connections(conn, Vec::new()))
         })
@@ -199,6 +200,19 @@ fn configure(conn: &Connection, config: &SqliteConfig) -> Result<(), StorageErro
     };
     conn.pragma_update(None, "synchronous", sync).map_err(db)?;
     conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+    stable_plans(conn)
+}
+
+/// The query planner stability guarantee: without it, SQLite (built with STAT4) marks cached
+/// statements whose plan could depend on a bound value to be re-prepared whenever that value
+/// changes — every `map` listing was parsed and planned again (about 120,000 instructions).
+/// Our queries are equality lookups on key prefixes: their best plan never depends on values.
+fn stable_plans(conn: &Connection) -> Result<(), StorageError> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(db)?;
     Ok(())
 }
 

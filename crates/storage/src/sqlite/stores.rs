@@ -103,6 +103,35 @@ impl KeyValueStore for Sqlite {
         .await
     }
 
+    async fn set_many(
+        &self,
+        store: &str,
+        values: &[(BareJid, Vec<u8>)],
+    ) -> Result<(), StorageError> {
+        check_store_name(store)?;
+        if values.is_empty() {
+            return Ok(());
+        }
+        let store = store.to_owned();
+        let values: Vec<(Owner, Vec<u8>)> = values
+            .iter()
+            .map(|(owner, value)| (Owner::of(owner), value.clone()))
+            .collect();
+        self.write(move |tx| {
+            let mut s = tx
+                .prepare_cached(
+                    "INSERT INTO kv (domain, node, store, value) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (domain, node, store) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(db)?;
+            for (o, value) in &values {
+                s.execute((&o.domain, &o.node, &store, value)).map_err(db)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn delete(&self, owner: &BareJid, store: &str) -> Result<bool, StorageError> {
         check_store_name(store)?;
         let (o, store) = (Owner::of(owner), store.to_owned());

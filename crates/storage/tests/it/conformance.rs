@@ -19,7 +19,7 @@ use waxwing_storage::{
 macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
-            kv_get_set_delete, kv_isolation, store_names_are_checked,
+            kv_get_set_delete, kv_isolation, kv_set_many, store_names_are_checked,
             map_crud, map_isolation,
             archive_append_and_get, archive_duplicate_ids, archive_order_time_then_id,
             archive_filters, archive_forward_paging, archive_reverse_paging,
@@ -87,6 +87,41 @@ pub async fn kv_get_set_delete(s: Storage) {
     assert!(kv.delete(&juliet, "vcard").await.unwrap());
     assert_eq!(kv.get(&juliet, "vcard").await.unwrap(), None);
     assert!(!kv.delete(&juliet, "vcard").await.unwrap());
+}
+
+pub async fn kv_set_many(s: Storage) {
+    let kv = s.kv();
+    let (juliet, romeo) = (jid("juliet@example.com"), jid("romeo@example.com"));
+    kv.set(&juliet, "presence.last", b"old").await.unwrap();
+    kv.set(&juliet, "vcard", b"v").await.unwrap();
+    kv.set_many("presence.last", &[]).await.unwrap();
+    kv.set_many(
+        "presence.last",
+        &[
+            (juliet.clone(), b"j".to_vec()),
+            (romeo.clone(), b"r".to_vec()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        kv.get(&juliet, "presence.last").await.unwrap(),
+        Some(b"j".to_vec())
+    );
+    assert_eq!(
+        kv.get(&romeo, "presence.last").await.unwrap(),
+        Some(b"r".to_vec())
+    );
+    // Other stores of the same owners are untouched.
+    assert_eq!(kv.get(&juliet, "vcard").await.unwrap(), Some(b"v".to_vec()));
+    assert_eq!(kv.get(&romeo, "vcard").await.unwrap(), None);
+    // The store name is checked as for `set`, and nothing is written.
+    let long = "s".repeat(MAX_STORE_NAME_LEN + 1);
+    assert!(
+        kv.set_many(&long, &[(romeo.clone(), b"x".to_vec())])
+            .await
+            .is_err()
+    );
 }
 
 pub async fn kv_isolation(s: Storage) {
