@@ -28,8 +28,10 @@
 //! - A session whose mailbox is full or closing loses the stanza; the session is being closed
 //!   (see [`crate::SessionHandle::deliver`]) and the sender gets no error.
 //!
-//! IQ handlers run on their own task (`tokio::spawn`), so a slow handler does not hold up the
-//! sender's stream; everything else is routed before `route*` returns, in order.
+//! Everything, IQ handlers included, is processed before `route*` returns, in order: RFC 6120
+//! §10.1 requires a server to finish a request whose processing can affect what follows on the
+//! same stream (a block list change, a roster set) before it processes the next stanza, so
+//! answers to pipelined requests also leave in request order.
 
 use waxwing_jid::{BareJid, FullJid, Jid};
 use waxwing_stanza::{
@@ -239,7 +241,8 @@ impl Server {
             Stanza::Iq(iq) if !iq.type_().is_request() => self.iq_response(iq),
             // §10.3.3: handled by the server on the account's behalf.
             Stanza::Iq(iq) => {
-                self.dispatch_iq(iq, Jid::from(account), IqTarget::Account);
+                self.dispatch_iq(iq, Jid::from(account), IqTarget::Account)
+                    .await;
             }
         }
     }
@@ -279,7 +282,7 @@ impl Server {
             Stanza::Iq(iq) => {
                 let to = iq.to().cloned();
                 if let Some(to) = to {
-                    self.dispatch_iq(iq, to, IqTarget::Server);
+                    self.dispatch_iq(iq, to, IqTarget::Server).await;
                 }
             }
             Stanza::Message(m) => {
@@ -324,7 +327,8 @@ impl Server {
             Stanza::Iq(iq) => {
                 // §8.5.2.1.3 / §8.5.2.2.3: the server answers on the account's behalf; results
                 // and errors addressed to a bare JID have nobody to go to.
-                self.dispatch_iq(iq, Jid::from(bare.clone()), IqTarget::Account);
+                self.dispatch_iq(iq, Jid::from(bare.clone()), IqTarget::Account)
+                    .await;
             }
             Stanza::Message(m) => self.message_to_account(bare, m).await,
             Stanza::Presence(p) => {
@@ -469,7 +473,7 @@ impl Server {
 
     /// IQ dispatch (RFC 6120 §8.2.3, §8.4): get/set to a handler or `service-unavailable`;
     /// result/error addressed to the server itself are dropped.
-    fn dispatch_iq(&self, iq: Iq, to: Jid, target: IqTarget) {
+    async fn dispatch_iq(&self, iq: Iq, to: Jid, target: IqTarget) {
         if !iq.type_().is_request() {
             return;
         }
@@ -490,35 +494,32 @@ impl Server {
             e.attrs_mut().extend(p.attrs().iter().cloned());
             e
         });
-        let server = self.clone();
         let request = IqRequest {
             server: self.clone(),
             from: from.clone(),
             to,
             iq,
         };
-        tokio::spawn(async move {
-            let reply = match handler(request).await {
-                Ok(payload) => {
-                    let mut reply = head;
-                    if let Some(p) = payload {
-                        reply.append_child(p);
-                    }
-                    reply
+        let reply = match handler(request).await {
+            Ok(payload) => {
+                let mut reply = head;
+                if let Some(p) = payload {
+                    reply.append_child(p);
                 }
-                Err(e) => {
-                    let mut reply = head;
-                    reply.set_attr("type", IqType::Error.as_str());
-                    if let Some(echo) = echo {
-                        reply.append_child(echo);
-                    }
-                    let ns = reply.ns().to_owned();
-                    reply.append_child(e.stanza_error().to_element_in(&ns));
-                    reply
+                reply
+            }
+            Err(e) => {
+                let mut reply = head;
+                reply.set_attr("type", IqType::Error.as_str());
+                if let Some(echo) = echo {
+                    reply.append_child(echo);
                 }
-            };
-            server.deliver_reply(&from, reply).await;
-        });
+                let ns = reply.ns().to_owned();
+                reply.append_child(e.stanza_error().to_element_in(&ns));
+                reply
+            }
+        };
+        self.deliver_reply(&from, reply).await;
     }
 
     fn bounce_view<S: Replyable + ?Sized>(&self, s: &S, err: &StanzaError) {

@@ -247,19 +247,7 @@ impl SessionHandle {
         if self.control.is_closing() {
             return Err(DeliveryError::Gone);
         }
-        let mut stanza = Some(stanza);
-        let own = OWN_OUTPUT
-            .try_with(|o| {
-                if o.id != self.id {
-                    return false;
-                }
-                if let Some(s) = stanza.take() {
-                    o.out.borrow_mut().push(s);
-                }
-                true
-            })
-            .unwrap_or(false);
-        let Some(stanza) = stanza.filter(|_| !own) else {
+        let Some(stanza) = self.unless_own(stanza) else {
             return Ok(());
         };
         match self.control.push(Box::new(stanza)) {
@@ -276,14 +264,36 @@ impl SessionHandle {
         }
     }
 
+    /// Inside [`SessionHandle::with_own_output`] for this very session, takes `stanza` into
+    /// the task's own output and returns `None`; otherwise gives it back.
+    fn unless_own(&self, stanza: Element) -> Option<Element> {
+        let mut stanza = Some(stanza);
+        let own = OWN_OUTPUT
+            .try_with(|o| {
+                if o.id != self.id {
+                    return false;
+                }
+                if let Some(s) = stanza.take() {
+                    o.out.borrow_mut().push(s);
+                }
+                true
+            })
+            .unwrap_or(false);
+        stanza.filter(|_| !own)
+    }
+
     /// Queues a stanza, waiting for room in the mailbox instead of closing a slow reader: for
-    /// bulk senders on their own task (offline messages, XEP-0160) that must hand over every
-    /// stanza they take out of storage. Never call it from the session's own task (it would wait
-    /// for itself); bound the wait with a timeout.
+    /// IQ answers and bulk senders (offline messages, XEP-0160) that must hand over every
+    /// stanza. From the session's own task (inside [`SessionHandle::with_own_output`]) the
+    /// stanza goes to the task's own output and nothing waits; from elsewhere, bound the wait
+    /// with a timeout.
     pub async fn deliver_waiting(&self, stanza: Element) -> Result<(), DeliveryError> {
         if self.control.is_closing() {
             return Err(DeliveryError::Gone);
         }
+        let Some(stanza) = self.unless_own(stanza) else {
+            return Ok(());
+        };
         let mut stanza = Box::new(stanza);
         loop {
             // Registered before trying, so that room made between the try and the wait is

@@ -196,14 +196,12 @@ async fn a_cleartext_burst_larger_than_the_read_buffer_is_read_fully() {
     let burst = ping_burst(n);
     assert!(burst.len() > 2 * waxwing_net::c2s::READ_BUF);
     juliet.send(&burst).await;
-    // Every request answered once (answers to pipelined IQs need not come in order).
-    let mut seen = std::collections::HashSet::new();
+    // Every request answered once, in request order (RFC 6120 §10.1).
     for i in 0..n {
         let iq = juliet.expect("iq", ns::CLIENT).await;
         assert_eq!(iq.attr("type"), Some("result"), "{i}");
-        assert!(seen.insert(iq.attr("id").unwrap().to_owned()), "{i}");
+        assert_eq!(iq.attr("id"), Some(format!("p{i}").as_str()));
     }
-    assert!((0..n).all(|i| seen.contains(&format!("p{i}"))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,4 +259,45 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
         }
         assert!(e.is("message", ns::CLIENT), "{}", e.to_xml());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_takes_effect_before_the_stanzas_after_it() {
+    // RFC 6120 §10.1: a request whose processing affects what follows on the stream (here a
+    // XEP-0191 block, written to storage) is finished before the next stanza is processed,
+    // even when both arrive in one read.
+    let kit = kit().await;
+    let mut juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let mut romeo = kit
+        .login("romeo@localhost", "mercutio", Some("orchard"))
+        .await;
+    juliet
+        .send(
+            "<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='romeo@localhost'/></block></iq>\
+             <message type='chat' id='m1' to='romeo@localhost/orchard'><body>after the block</body></message>",
+        )
+        .await;
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let el = juliet.expect_element().await;
+        if el.is("iq", ns::CLIENT) && el.attr("type") == Some("set") {
+            continue; // the block push
+        }
+        got.push(el);
+    }
+    assert!(got[0].is("iq", ns::CLIENT), "{}", got[0].to_xml());
+    assert_eq!(got[0].attr("id"), Some("b1"));
+    assert_eq!(got[0].attr("type"), Some("result"));
+    assert!(got[1].is("message", ns::CLIENT), "{}", got[1].to_xml());
+    assert_eq!(got[1].attr("id"), Some("m1"));
+    assert_eq!(got[1].attr("type"), Some("error"));
+    // Nothing reached Romeo: the next thing he gets is the answer to his own ping.
+    romeo
+        .send("<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    let next = romeo.expect_element().await;
+    assert!(next.is("iq", ns::CLIENT), "{}", next.to_xml());
+    assert_eq!(next.attr("id"), Some("p"));
 }
