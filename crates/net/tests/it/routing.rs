@@ -12,15 +12,21 @@ async fn kit() -> TestKit {
         .await
 }
 
+/// Juliet (resource `balcony`) and Romeo (`orchard`), logged in.
+async fn both(kit: &TestKit) -> (waxwing_testkit::Client, waxwing_testkit::Client) {
+    let juliet = kit
+        .login("juliet@localhost", "pencil", Some("balcony"))
+        .await;
+    let romeo = kit
+        .login("romeo@localhost", "mercutio", Some("orchard"))
+        .await;
+    (juliet, romeo)
+}
+
 #[tokio::test]
 async fn message_to_full_jid_is_delivered_with_stamped_from() {
     let kit = kit().await;
-    let mut juliet = kit
-        .login("juliet@localhost", "pencil", Some("balcony"))
-        .await;
-    let mut romeo = kit
-        .login("romeo@localhost", "mercutio", Some("orchard"))
-        .await;
+    let (mut juliet, mut romeo) = both(&kit).await;
     juliet
         .send("<message type='chat' id='m1' to='romeo@localhost/orchard'><body>Art thou not Romeo?</body></message>")
         .await;
@@ -37,12 +43,7 @@ async fn message_to_full_jid_is_delivered_with_stamped_from() {
 #[tokio::test]
 async fn message_to_bare_jid_reaches_available_resources() {
     let kit = kit().await;
-    let mut juliet = kit
-        .login("juliet@localhost", "pencil", Some("balcony"))
-        .await;
-    let mut romeo = kit
-        .login("romeo@localhost", "mercutio", Some("orchard"))
-        .await;
+    let (mut juliet, mut romeo) = both(&kit).await;
     // RFC 6121 §8.5.2.1.1: only available resources with non-negative priority are targets.
     romeo.send("<presence/>").await;
     // Let the presence be processed before the message is routed.
@@ -267,12 +268,7 @@ async fn a_request_takes_effect_before_the_stanzas_after_it() {
     // XEP-0191 block, written to storage) is finished before the next stanza is processed,
     // even when both arrive in one read.
     let kit = kit().await;
-    let mut juliet = kit
-        .login("juliet@localhost", "pencil", Some("balcony"))
-        .await;
-    let mut romeo = kit
-        .login("romeo@localhost", "mercutio", Some("orchard"))
-        .await;
+    let (mut juliet, mut romeo) = both(&kit).await;
     juliet
         .send(
             "<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='romeo@localhost'/></block></iq>\
