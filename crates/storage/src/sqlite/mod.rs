@@ -1,5 +1,6 @@
-//! The SQLite backend: one file, WAL mode, one writer connection and a few readers,
-//! all used from tokio's blocking pool.
+//! The SQLite backend: one file, WAL mode, one writer connection and a few readers, used
+//! from tokio's blocking pool — except point lookups, which run on the caller's thread when a
+//! reader is free (see [`Sqlite::read_point`]).
 //!
 //! Several processes may share the file (the `waxwing` CLI while the server runs): WAL
 //! lets readers proceed during a write, every write transaction takes the lock up front
@@ -136,9 +137,42 @@ impl Sqlite {
         })
         .await
     }
+
+    /// [`Sqlite::read`] for point lookups on the login and routing paths (credentials, one
+    /// account's key-value entries): run on the calling thread when a connection is free. Such
+    /// a read is a few index pages that SQLite and the OS keep cached, microseconds of work;
+    /// handing it to the blocking pool costs more than that in thread wake-ups (measured:
+    /// about 40% of a login's server CPU went to them). Scans and writes stay on the pool.
+    async fn read_point<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if let Some(mut conn) = self.pool.try_reader() {
+            let tx = conn.transaction().map_err(db)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db)?;
+            return Ok(out);
+        }
+        self.read(f).await
+    }
 }
 
 impl Pool {
+    /// A reader that is free right now (the writer for an in-memory database), without waiting.
+    fn try_reader(&self) -> Option<MutexGuard<'_, Connection>> {
+        let candidates: &[Mutex<Connection>] = if self.readers.is_empty() {
+            std::slice::from_ref(&self.writer)
+        } else {
+            &self.readers
+        };
+        candidates.iter().find_map(|c| match c.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        })
+    }
+
     /// A free reader if there is one, else waits for one in turn.
     fn reader(&self) -> MutexGuard<'_, Connection> {
         for reader in &self.readers {
@@ -261,5 +295,49 @@ pub(crate) fn col_i64(row: &Row<'_>, idx: usize, table: &'static str) -> Result<
             format!("column {idx} has type {}", other.data_type()),
         )),
         Err(e) => Err(StorageError::corrupt(table, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn count(s: &Sqlite) -> i64 {
+        s.read_point(|tx| {
+            tx.query_row("SELECT count(*) FROM kv", [], |r| r.get(0))
+                .map_err(db)
+        })
+        .await
+        .unwrap()
+    }
+
+    // The reader is held across an await on purpose: another task must find it busy.
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn point_reads_run_inline_or_wait_for_a_reader_and_see_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Sqlite::open(&SqliteConfig::new(dir.path().join("db.sqlite")).with_readers(1))
+            .await
+            .unwrap();
+        assert_eq!(count(&s).await, 0);
+        s.write(|tx| {
+            tx.execute(
+                "INSERT INTO kv (domain, node, store, value) VALUES ('d', 'n', 's', x'00')",
+                [],
+            )
+            .map_err(db)
+            .map(drop)
+        })
+        .await
+        .unwrap();
+        // A free reader: answered on this thread, and the commit is visible.
+        assert_eq!(count(&s).await, 1);
+        // The only reader busy: the read goes to the blocking pool and waits for it.
+        let guard = lock(&s.pool.readers[0]);
+        let s2 = s.clone();
+        let waiting = tokio::spawn(async move { count(&s2).await });
+        tokio::task::yield_now().await;
+        drop(guard);
+        assert_eq!(waiting.await.unwrap(), 1);
     }
 }

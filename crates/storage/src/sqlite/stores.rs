@@ -77,7 +77,7 @@ impl KeyValueStore for Sqlite {
     async fn get(&self, owner: &BareJid, store: &str) -> Result<Option<Vec<u8>>, StorageError> {
         check_store_name(store)?;
         let (o, store) = (Owner::of(owner), store.to_owned());
-        self.read(move |tx| {
+        self.read_point(move |tx| {
             first(
                 tx,
                 "SELECT value FROM kv WHERE domain = ?1 AND node = ?2 AND store = ?3",
@@ -156,7 +156,7 @@ impl MapStore for Sqlite {
     ) -> Result<Option<Vec<u8>>, StorageError> {
         check_store_name(store)?;
         let (o, store, key) = (Owner::of(owner), store.to_owned(), key.to_owned());
-        self.read(move |tx| {
+        self.read_point(move |tx| {
             first(
                 tx,
                 "SELECT value FROM map WHERE domain = ?1 AND node = ?2 AND store = ?3 AND key = ?4",
@@ -211,7 +211,7 @@ impl MapStore for Sqlite {
     ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
         check_store_name(store)?;
         let (o, store) = (Owner::of(owner), store.to_owned());
-        self.read(move |tx| {
+        self.read_point(move |tx| {
             all(
                 tx,
                 "SELECT key, value FROM map WHERE domain = ?1 AND node = ?2 AND store = ?3
@@ -530,7 +530,7 @@ impl AccountStore for Sqlite {
         hash: ScramHash,
     ) -> Result<Option<ScramCredentials>, StorageError> {
         let o = Owner::user(user)?;
-        self.read(move |tx| {
+        self.read_point(move |tx| {
             first(
                 tx,
                 "SELECT salt, iterations, stored_key, server_key FROM scram_credentials
@@ -603,13 +603,13 @@ impl AccountStore for Sqlite {
 
     async fn exists(&self, user: &BareJid) -> Result<bool, StorageError> {
         let o = Owner::user(user)?;
-        self.read(move |tx| account_exists(tx, &o)).await
+        self.read_point(move |tx| account_exists(tx, &o)).await
     }
 
     async fn account(&self, user: &BareJid) -> Result<Option<Account>, StorageError> {
         let o = Owner::user(user)?;
         let jid = user.clone();
-        self.read(move |tx| {
+        self.read_point(move |tx| {
             first(
                 tx,
                 "SELECT enabled, created_at FROM accounts WHERE domain = ?1 AND node = ?2",
