@@ -67,7 +67,14 @@ async fn relay(
     tokio::spawn(async move {
         while let Ok((s, _)) = listener.accept().await {
             s.set_nodelay(true).ok();
-            tokio::spawn(conn(s, Arc::clone(&reg), direct, size, ready_tx.clone(), pairs));
+            tokio::spawn(conn(
+                s,
+                Arc::clone(&reg),
+                direct,
+                size,
+                ready_tx.clone(),
+                pairs,
+            ));
         }
     });
     let mut child = std::process::Command::new(std::env::current_exe()?)
@@ -121,7 +128,9 @@ async fn conn(
         Peer::Mailbox(tx)
     };
     let all = {
-        let mut r = reg.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut r = reg
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         r.insert(me, peer);
         r.len() == pairs * 2
     };
