@@ -8,6 +8,8 @@
 //! (split at each XML declaration, i.e. at each restart) parses without error.
 #![no_main]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
@@ -15,7 +17,6 @@ use waxwing_sasl::{
     ChannelBindingType, ChannelBindings, ScramCredentials, ScramHash, ServerConfig,
 };
 use waxwing_stream::{Action, C2sConfig, C2sNegotiator, ConnInfo, CredentialsLookup, TlsMode};
-use waxwing_xml::{Limits, Parser};
 
 fn config() -> Arc<C2sConfig> {
     static CFG: OnceLock<Arc<C2sConfig>> = OnceLock::new();
@@ -82,23 +83,5 @@ fuzz_target!(|data: &[u8]| {
             queue = next;
         }
     }
-    // Our output: one XML document per stream (restarts begin with a new declaration).
-    let text = String::from_utf8(written).unwrap_or_else(|_| std::process::abort());
-    for doc in text
-        .split("<?xml version='1.0'?>")
-        .filter(|d| !d.is_empty())
-    {
-        let mut p = Parser::new(Limits {
-            max_stanza_bytes: 1 << 20,
-            ..Limits::default()
-        });
-        p.feed(doc.as_bytes());
-        loop {
-            match p.next_event() {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => panic!("we wrote bad XML ({e}): {doc}"),
-            }
-        }
-    }
+    common::assert_streams_parse(written);
 });
