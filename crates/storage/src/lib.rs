@@ -16,8 +16,9 @@
 //!
 //! The [`Storage`] facade bundles one backend's stores. The embedded default backend is
 //! SQLite (one file, WAL mode, versioned migrations, usable by the CLI and the server at
-//! once); the traits name no engine type so a PostgreSQL backend can follow. Blocking
-//! engine work runs on tokio's blocking pool, never on the async worker threads.
+//! once); the traits name no engine type so a PostgreSQL backend can follow. Writes and scans
+//! run on tokio's blocking pool; point lookups of one owner's entries run on the caller's
+//! thread when a reader connection is free (cheaper than the hand-off; see `read_point`).
 //!
 //! ```
 //! use waxwing_jid::BareJid;

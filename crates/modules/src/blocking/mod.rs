@@ -375,45 +375,42 @@ impl Blocking {
         Flow::Break(())
     }
 
-    /// [`Self::inbound`] without awaiting, when it can: stanzas within one account, and
-    /// stanzas to an account whose list is cached and does not block the sender (the common
-    /// case, answered under one lock without allocating). `None`: blocked (an error may be
-    /// owed) or not cached (the store decides).
-    fn inbound_quick(&self, st: &Stanza) -> Option<Flow> {
+    /// Whether the recipient of `st` blocks its sender, when that is known without the store:
+    /// stanzas without both addresses or within one account are never blocked, and an account
+    /// whose list is cached (or remembered empty) is answered under one lock without
+    /// allocating. `None`: the store decides.
+    fn blocked_without_store(&self, st: &Stanza) -> Option<bool> {
         let (Some(to), Some(from)) = (st.to(), st.from()) else {
-            return Some(Flow::Continue(()));
+            return Some(false);
         };
         if from.node() == to.node() && from.domain() == to.domain() {
-            return Some(Flow::Continue(()));
+            return Some(false);
         }
-        let cached = self
+        match self
             .cache()
             .get(to.bare_str())
-            .map(|c| matches(&c.items, from));
-        let blocked = match cached {
-            Some(b) => b,
-            None if self.known_empty(to.bare_str()) => false,
-            None => return None,
-        };
-        (!blocked).then_some(Flow::Continue(()))
+            .map(|c| matches(&c.items, from))
+        {
+            Some(b) => Some(b),
+            None if self.known_empty(to.bare_str()) => Some(false),
+            None => None,
+        }
+    }
+
+    /// [`Self::inbound`] without awaiting, when it can: the stanza is known not to be blocked.
+    /// `None`: blocked (an error may be owed) or not known (the store decides).
+    fn inbound_quick(&self, st: &Stanza) -> Option<Flow> {
+        (self.blocked_without_store(st) == Some(false)).then_some(Flow::Continue(()))
     }
 
     /// §3.3: a stanza from an entity the recipient blocks.
     async fn inbound(&self, server: &Server, st: &Stanza) -> Flow {
-        let (Some(to), Some(from)) = (st.to(), st.from()) else {
-            return Flow::Continue(());
-        };
-        if from.node() == to.node() && from.domain() == to.domain() {
-            return Flow::Continue(());
-        }
-        // The account's cached list first, looked up without building a `BareJid`.
-        let cached = self
-            .cache()
-            .get(to.bare_str())
-            .map(|c| matches(&c.items, from));
-        let blocked = match cached {
+        let blocked = match self.blocked_without_store(st) {
             Some(b) => b,
-            None => self.blocks(&to.to_bare(), from).await,
+            None => match (st.to(), st.from()) {
+                (Some(to), Some(from)) => self.blocks(&to.to_bare(), from).await,
+                _ => false,
+            },
         };
         if !blocked {
             return Flow::Continue(());

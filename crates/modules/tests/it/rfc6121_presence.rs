@@ -12,6 +12,7 @@ use waxwing_modules::roster::State;
 use waxwing_stanza::{Presence, PresenceType, Stanza};
 use waxwing_storage::Storage;
 
+use crate::bench_scenarios::cpu_nanos;
 use crate::roster_util::{Env, env, env_modules, login, seed, x};
 
 const J: &str = "juliet@example.com";
@@ -365,17 +366,6 @@ async fn blocklist_changes() {
             "<presence xmlns='jabber:client' from='juliet@example.com/balcony' to='romeo@example.com'><show>xa</show></presence>"
         )]
     );
-}
-
-/// CPU time of this process's live threads so far, in nanoseconds (Linux schedstat: the
-/// same accounting getrusage sums, at nanosecond resolution, without a libc dependency).
-fn cpu_nanos() -> Option<u64> {
-    let mut total = 0;
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
-    }
-    Some(total)
 }
 
 #[tokio::test]
